@@ -1,0 +1,16 @@
+// xfer.hpp - the whole public API of xfer.
+#pragma once
+
+#include <xfer/callbacks.hpp>
+#include <xfer/error.hpp>
+#include <xfer/headers.hpp>
+#include <xfer/http1/error.hpp>
+#include <xfer/http1/request_writer.hpp>
+#include <xfer/http1/response_parser.hpp>
+#include <xfer/multi.hpp>
+#include <xfer/multi_options.hpp>
+#include <xfer/transfer.hpp>
+#include <xfer/transfer_info.hpp>
+#include <xfer/transfer_state.hpp>
+#include <xfer/url.hpp>
+#include <xfer/version.hpp>

@@ -1,0 +1,573 @@
+// xfer/detail/connection.hpp - one TCP connection: connect, send requests, read and parse responses.
+#pragma once
+
+#include <xfer/detail/read_buffer.hpp>
+#include <xfer/detail/ref_counted.hpp>
+#include <xfer/detail/transfer_impl.hpp>
+#include <xfer/http1/request_writer.hpp>
+
+#include <asio/connect.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xfer::detail {
+
+template <class Executor>
+class engine;
+
+/// One connection to an origin, carrying one request at a time (HTTP/1.1).
+/// While it carries a transfer it keeps a read outstanding (except while the
+/// transfer is paused); while idle in the pool it has no operation pending.
+/// Every handler holds a ref to the connection and returns at once when the
+/// connection was closed or its engine is gone.
+template <class Executor>
+class connection final : public ref_counted {
+public:
+  using socket_type = asio::basic_stream_socket<asio::ip::tcp, Executor>;
+  using resolver_type = asio::ip::basic_resolver<asio::ip::tcp, Executor>;
+  using timer_type =
+      asio::basic_waitable_timer<std::chrono::steady_clock,
+                                 asio::wait_traits<std::chrono::steady_clock>, Executor>;
+
+  /// Where the connection is in its life.
+  enum class phase { resolving, connecting, active, idle, closed };
+
+  connection(engine<Executor>& owner, const std::string& key, const Executor& ex)
+      : owner_(&owner), key_(key), socket_(ex), timer_(ex) {}
+
+  const std::string& key() const noexcept { return key_; }
+  phase current_phase() const noexcept { return phase_; }
+  transfer_impl* current() const noexcept { return current_.get(); }
+  bool was_used() const noexcept { return requests_started_ > 0; }
+  std::chrono::steady_clock::time_point idle_since() const noexcept { return idle_since_; }
+
+  /// Position in the engine's list of open connections (for O(1) removal).
+  std::size_t open_index = 0;
+
+  /// The engine is going away: close and never call it again.
+  void orphan() noexcept {
+    owner_ = nullptr;
+    close_socket();
+  }
+
+  /// Resolves and connects for `t`, then sends its request.
+  void start_connect(transfer_impl& t) {
+    bind(t);
+    arm_timer(connect_deadline(t));
+    asio::error_code ec;
+    auto address = asio::ip::make_address(t.target.host(), ec);
+    if (!ec) {
+      endpoints_.clear();
+      endpoints_.emplace_back(address, t.target.port());
+      connect_to_endpoints();
+      return;
+    }
+    set_phase(phase::resolving, transfer_state::resolving);
+    resolver_.emplace(socket_.get_executor());
+    resolver_->async_resolve(
+        std::string(t.target.host()), std::to_string(t.target.port()),
+        [self = ref<connection>(this)](const asio::error_code& error,
+                                       typename resolver_type::results_type results) {
+          self->on_resolved(error, std::move(results));
+        });
+  }
+
+  /// Sends `t`'s request over this connection, which is idle and open.
+  void start_reuse(transfer_impl& t) {
+    bind(t);
+    arm_timer(total_deadline(t));
+    start_request();
+    start_read();
+  }
+
+  /// Continues a transfer whose write callback had paused it.
+  void resume() {
+    if (phase_ == phase::closed || !current_)
+      return;
+    asio::post(socket_.get_executor(), [self = ref<connection>(this)] {
+      if (self->phase_ == phase::active && self->current_ && !self->current_->paused)
+        self->process_input();
+    });
+  }
+
+  /// Closes the socket and cancels every operation; the engine is told by the caller.
+  void close_socket() noexcept {
+    phase_ = phase::closed;
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+    if (resolver_)
+      resolver_->cancel();
+    current_.reset();
+  }
+
+  /// Detaches the current transfer without finishing it (it was removed by the user).
+  void drop_transfer() noexcept { current_.reset(); }
+
+  /// Marks the connection idle after a response. An idle connection has no
+  /// operation outstanding, so it never keeps a user's io_context running.
+  void make_idle() {
+    current_.reset();
+    phase_ = phase::idle;
+    idle_since_ = std::chrono::steady_clock::now();
+  }
+
+  /// Whether an idle connection still looks usable: the server has neither
+  /// closed it nor sent unsolicited bytes (one non-blocking peek, as curl does
+  /// before reusing a connection for a request that cannot be retried).
+  bool looks_alive() noexcept {
+    char probe;
+    const auto n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+private:
+  void bind(transfer_impl& t) {
+    current_ = ref<transfer_impl>(&t);
+    t.connection = this;
+    t.info.connection_reused = was_used();
+  }
+
+  void set_phase(phase p, transfer_state s) {
+    phase_ = p;
+    if (current_)
+      current_->set_state(s);
+  }
+
+  // ---- resolve and connect
+
+  void on_resolved(const asio::error_code& error, typename resolver_type::results_type results) {
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (error) {
+      fail(errc::couldnt_resolve_host, "Could not resolve host: " + std::string(current_->target.host()) +
+                                           " (" + error.message() + ")");
+      return;
+    }
+    endpoints_.clear();
+    for (const auto& entry : results)
+      endpoints_.push_back(entry.endpoint());
+    connect_to_endpoints();
+  }
+
+  void connect_to_endpoints() {
+    set_phase(phase::connecting, transfer_state::connecting);
+    asio::async_connect(socket_, endpoints_,
+                        [self = ref<connection>(this)](const asio::error_code& error,
+                                                       const asio::ip::tcp::endpoint&) {
+                          self->on_connected(error);
+                        });
+  }
+
+  void on_connected(const asio::error_code& error) {
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (error) {
+      const auto& target = current_->target;
+      fail(errc::couldnt_connect, "Failed to connect to " + std::string(target.host()) + " port " +
+                                      std::to_string(target.port()) + ": " + error.message());
+      return;
+    }
+    asio::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    arm_timer(total_deadline(*current_));
+    start_read();
+    start_request();
+  }
+
+  // ---- request
+
+  void start_request() {
+    transfer_impl& t = *current_;
+    phase_ = phase::active;
+    ++requests_started_;
+    ++t.info.attempts;
+    t.set_state(transfer_state::sending);
+    t.parser.reset(t.method == "HEAD");
+    upload_finished_ = false;
+    keep_alive_ = true;
+    http1::request_head head;
+    head.method = t.method;
+    target_text_ = t.target.target();
+    host_text_ = t.target.host_header();
+    head.target = target_text_;
+    head.host = host_text_;
+    head.fields = &t.request_headers;
+    head.user_agent = t.user_agent;
+    switch (t.body_kind) {
+    case body_source::none:
+      head.framing = http1::body_framing::none;
+      break;
+    case body_source::memory:
+      head.framing = http1::body_framing::content_length;
+      head.content_length = t.body_data.size();
+      break;
+    case body_source::callback:
+      head.framing = t.body_size ? http1::body_framing::content_length : http1::body_framing::chunked;
+      head.content_length = t.body_size.value_or(0);
+      break;
+    }
+    // Some methods carry no body but an explicit empty POST still says Content-Length: 0.
+    if (t.body_kind == body_source::none && (t.method == "POST" || t.method == "PUT" || t.method == "PATCH"))
+      head.framing = http1::body_framing::content_length;
+    write_buffer_.clear();
+    std::error_code ec;
+    http1::write_request_head(write_buffer_, head, ec);
+    if (ec) {
+      fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);
+      return;
+    }
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(write_buffer_), asio::const_buffer()};
+    if (t.body_kind == body_source::memory) {
+      buffers[1] = asio::buffer(t.body_data);
+      t.upload_offset = t.body_data.size();
+    }
+    write(buffers);
+  }
+
+  template <class Buffers>
+  void write(const Buffers& buffers) {
+    writing_ = true;
+    asio::async_write(socket_, buffers,
+                      [self = ref<connection>(this)](const asio::error_code& error, std::size_t) {
+                        self->on_written(error);
+                      });
+  }
+
+  void on_written(const asio::error_code& error) {
+    writing_ = false;
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (release_after_write_) {
+      release_after_write_ = false;
+      if (error)
+        close_and_report();
+      else
+        owner_->connection_released(*this);
+      return;
+    }
+    if (!current_)
+      return;
+    transfer_impl& t = *current_;
+    if (error) {
+      if (retry_on_stale(t))
+        return;
+      fail(errc::send_error, "Failed sending the request: " + error.message());
+      return;
+    }
+    t.info.bytes_uploaded = t.upload_offset;
+    if (t.body_kind == body_source::callback && !upload_finished_) {
+      send_next_body_piece(t);
+      return;
+    }
+    upload_finished_ = true;
+    if (t.state == transfer_state::sending)
+      t.set_state(transfer_state::awaiting_headers);
+  }
+
+  void send_next_body_piece(transfer_impl& t) {
+    constexpr std::size_t piece_size = 64 * 1024;
+    upload_buffer_.resize(piece_size);
+    std::size_t n = 0;
+    try {
+      n = t.body_reader(std::span<char>(upload_buffer_.data(), upload_buffer_.size()));
+    } catch (const std::exception& e) {
+      fail(errc::read_error, std::string("read callback threw: ") + e.what());
+      return;
+    }
+    if (n == read_abort) {
+      fail(errc::read_error, "read callback aborted the upload");
+      return;
+    }
+    if (n > upload_buffer_.size()) {
+      fail(errc::read_error, "read callback returned more bytes than the buffer holds");
+      return;
+    }
+    const bool chunked = !t.body_size;
+    if (!chunked && t.upload_offset + n > *t.body_size) {
+      fail(errc::read_error, "read callback returned more bytes than the declared body size");
+      return;
+    }
+    if (n == 0) {
+      if (!chunked && t.upload_offset != *t.body_size) {
+        fail(errc::read_error, "request body ended before its declared size");
+        return;
+      }
+      upload_finished_ = true;
+      if (chunked) {
+        write(asio::buffer(http1::last_chunk));
+        return;
+      }
+      on_written({});
+      return;
+    }
+    t.upload_offset += n;
+    if (!chunked) {
+      if (t.upload_offset == *t.body_size)
+        upload_finished_ = true;
+      write(asio::buffer(upload_buffer_.data(), n));
+      return;
+    }
+    write_buffer_.clear();
+    http1::write_chunk_header(write_buffer_, n);
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(write_buffer_),
+                                              asio::buffer(upload_buffer_.data(), n),
+                                              asio::buffer(http1::chunk_end)};
+    write(buffers);
+  }
+
+  // ---- response
+
+  void start_read() {
+    if (reading_ || phase_ == phase::closed)
+      return;
+    auto space = buffer_.prepare();
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                            [self = ref<connection>(this)](const asio::error_code& error,
+                                                           std::size_t n) {
+                              self->on_read(error, n);
+                            });
+  }
+
+  void on_read(const asio::error_code& error, std::size_t n) {
+    reading_ = false;
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (!current_) {
+      close_and_report();
+      return;
+    }
+    transfer_impl& t = *current_;
+    buffer_.commit(n);
+    if (error) {
+      on_read_error(t, error);
+      return;
+    }
+    process_input();
+  }
+
+  void on_read_error(transfer_impl& t, const asio::error_code& error) {
+    if (!t.parser.started() && retry_on_stale(t))
+      return;
+    if (error == asio::error::eof) {
+      std::error_code parse_error;
+      callback_scope scope(*owner_);
+      t.parser.put_eof(t, parse_error);
+      if (!parse_error) {
+        keep_alive_ = false;
+        response_complete();
+        return;
+      }
+      fail(http1::to_errc(static_cast<http1::error>(parse_error.value())), parse_error.message());
+      return;
+    }
+    fail(errc::recv_error, "Failure when receiving data from the peer: " + error.message());
+  }
+
+  /// Feeds buffered bytes to the parser; reads more when the response needs it.
+  void process_input() {
+    ref<connection> keep(this);
+    ref<transfer_impl> t = current_;
+    if (!t)
+      return;
+    std::error_code parse_error;
+    std::size_t consumed;
+    {
+      callback_scope scope(*owner_);
+      consumed = t->parser.put(buffer_.data(), *t, parse_error);
+    }
+    if (phase_ == phase::closed || current_ != t || !owner_)
+      return; // the transfer was removed from inside its callback
+    buffer_.consume(consumed);
+    if (parse_error) {
+      fail(http1::to_errc(static_cast<http1::error>(parse_error.value())), parse_error.message());
+      return;
+    }
+    if (t->abort_requested) {
+      fail(errc::write_error, t->error_detail);
+      return;
+    }
+    if (t->parser.done()) {
+      keep_alive_ = t->parser.keep_alive() && buffer_.size() == 0;
+      response_complete();
+      return;
+    }
+    if (t->paused)
+      return;
+    if (!buffer_.make_room()) {
+      fail(errc::too_large, "a response element does not fit the largest read buffer");
+      return;
+    }
+    start_read();
+  }
+
+  /// The response is complete: report it, then reuse or close the connection.
+  /// A response may end before the request was written in full (an early
+  /// error reply): the result stands, and the connection is reused only once
+  /// the bytes already handed to the socket have gone out.
+  void response_complete() {
+    ref<connection> keep(this);
+    ref<transfer_impl> t = current_;
+    const bool request_fully_queued = upload_finished_ || t->body_kind != body_source::callback;
+    current_.reset();
+    t->connection = nullptr;
+    timer_.cancel();
+    timer_armed_ = false;
+    owner_->transfer_finished(*t, {});
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (!keep_alive_ || (writing_ && !request_fully_queued)) {
+      close_and_report();
+      return;
+    }
+    if (writing_) {
+      release_after_write_ = true;
+      return;
+    }
+    owner_->connection_released(*this);
+  }
+
+  /// A reused connection that the server had closed before answering: send
+  /// the request again on a fresh connection, once, when that is safe.
+  bool retry_on_stale(transfer_impl& t) {
+    if (requests_started_ < 2 || !t.retryable() || !t.stale_retry_allowed)
+      return false;
+    ref<connection> keep(this);
+    ref<transfer_impl> hold(&t);
+    t.stale_retry_allowed = false;
+    t.connection = nullptr;
+    current_.reset();
+    close_and_report();
+    owner_->retry_on_fresh_connection(t);
+    return true;
+  }
+
+  /// Ends the current transfer with an error and closes the connection.
+  void fail(errc code, std::string detail, bool close = true) {
+    // `close` is false only when nothing was sent: the connection is still clean.
+    ref<connection> keep(this);
+    ref<transfer_impl> t = current_;
+    current_.reset();
+    if (t) {
+      t->connection = nullptr;
+      if (t->error_detail.empty() || code != errc::write_error)
+        t->error_detail = std::move(detail);
+      owner_->transfer_finished(*t, code);
+    }
+    if (!owner_ || phase_ == phase::closed)
+      return;
+    if (close)
+      close_and_report();
+    else
+      owner_->connection_released(*this);
+  }
+
+  void close_and_report() {
+    if (phase_ == phase::closed && !owner_)
+      return;
+    const bool was_open = phase_ != phase::closed;
+    close_socket();
+    if (was_open && owner_)
+      owner_->connection_closed(*this);
+  }
+
+  // ---- timeouts
+
+  static std::chrono::steady_clock::time_point
+  total_deadline(const transfer_impl& t) noexcept {
+    if (t.timeout.count() <= 0)
+      return std::chrono::steady_clock::time_point::max();
+    return t.started_at + t.timeout;
+  }
+
+  static std::chrono::steady_clock::time_point
+  connect_deadline(const transfer_impl& t) noexcept {
+    auto deadline = total_deadline(t);
+    if (t.connect_timeout.count() > 0)
+      deadline = std::min(deadline, std::chrono::steady_clock::now() + t.connect_timeout);
+    return deadline;
+  }
+
+  void arm_timer(std::chrono::steady_clock::time_point deadline) {
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+      if (timer_armed_) {
+        timer_.cancel();
+        timer_armed_ = false;
+      }
+      return;
+    }
+    timer_armed_ = true;
+    timer_.expires_at(deadline);
+    timer_.async_wait([self = ref<connection>(this)](const asio::error_code& error) {
+      self->on_timer(error);
+    });
+  }
+
+  void on_timer(const asio::error_code& error) {
+    if (error || !owner_ || phase_ == phase::closed || !current_)
+      return;
+    if (timer_.expiry() > std::chrono::steady_clock::now())
+      return; // re-armed for a later deadline after this wait completed
+    timer_armed_ = false;
+    transfer_impl& t = *current_;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t.started_at);
+    if (phase_ == phase::resolving || phase_ == phase::connecting) {
+      fail(errc::operation_timedout,
+           "Connection timed out after " + std::to_string(elapsed.count()) + " milliseconds");
+      return;
+    }
+    fail(errc::operation_timedout, "Operation timed out after " + std::to_string(elapsed.count()) +
+                                       " milliseconds with " +
+                                       std::to_string(t.info.bytes_downloaded) + " bytes received");
+  }
+
+  /// Marks the engine as inside a user callback for the scope's duration.
+  class callback_scope {
+  public:
+    explicit callback_scope(engine<Executor>& e) noexcept : engine_(e) { engine_.enter_callback(); }
+    ~callback_scope() { engine_.leave_callback(); }
+    callback_scope(const callback_scope&) = delete;
+    callback_scope& operator=(const callback_scope&) = delete;
+
+  private:
+    engine<Executor>& engine_;
+  };
+
+  engine<Executor>* owner_;
+  std::string key_;
+  socket_type socket_;
+  timer_type timer_;
+  std::optional<resolver_type> resolver_;
+  std::vector<asio::ip::tcp::endpoint> endpoints_;
+  phase phase_ = phase::connecting;
+  ref<transfer_impl> current_;
+  read_buffer buffer_;
+  std::string write_buffer_;
+  std::string target_text_;
+  std::string host_text_;
+  std::vector<char> upload_buffer_;
+  std::chrono::steady_clock::time_point idle_since_{};
+  std::size_t requests_started_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool timer_armed_ = false;
+  bool upload_finished_ = false;
+  bool keep_alive_ = true;
+  bool release_after_write_ = false;
+};
+
+} // namespace xfer::detail

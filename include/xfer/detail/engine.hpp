@@ -1,0 +1,389 @@
+// xfer/detail/engine.hpp - a multi's machinery: members, connection pool, wait queue, messages.
+#pragma once
+
+#include <xfer/detail/connection.hpp>
+#include <xfer/detail/ref_counted.hpp>
+#include <xfer/detail/transfer_impl.hpp>
+#include <xfer/error.hpp>
+#include <xfer/multi_options.hpp>
+
+#include <asio/error.hpp>
+#include <asio/post.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace xfer::detail {
+
+/// The single-threaded core of a multi. It owns references to its member
+/// transfers and open connections, files connections by origin, queues
+/// transfers that wait for a connection slot (FIFO across origins) and keeps
+/// the completion messages in order.
+template <class Executor>
+class engine final : public engine_link {
+public:
+  using connection_type = connection<Executor>;
+
+  engine(const Executor& ex, const multi_options& options) : executor_(ex), options_(options) {}
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+  ~engine() { shutdown(); }
+
+  const Executor& get_executor() const noexcept { return executor_; }
+  const multi_options& options() const noexcept { return options_; }
+  void set_options(const multi_options& options) { options_ = options; }
+
+  /// Transfers added and not finished (queued ones included).
+  std::size_t running() const noexcept { return running_; }
+  /// Transfers in the multi, finished or not.
+  std::size_t size() const noexcept { return members_.size(); }
+  /// Open connections (connecting, busy or idle).
+  std::size_t open_connections() const noexcept { return connections_.size(); }
+  /// Idle connections in the pool.
+  std::size_t idle_connections() const noexcept { return idle_count_; }
+
+  bool in_callback() const noexcept { return callback_depth_ > 0; }
+  void enter_callback() noexcept { ++callback_depth_; }
+  void leave_callback() noexcept { --callback_depth_; }
+
+  /// Makes `t` a member. With `start_now` false it waits for start_pending()
+  /// (perform); with true it starts on the executor (async_perform).
+  std::error_code add(transfer_impl& t, bool start_now) {
+    if (t.engine != nullptr)
+      return multi_errc::added_already;
+    t.engine = this;
+    t.member_index = members_.size();
+    members_.push_back(ref<transfer_impl>(&t));
+    t.reset_for_run();
+    t.set_state(transfer_state::pending);
+    ++running_;
+    if (!start_now) {
+      pending_.push_back(ref<transfer_impl>(&t));
+      return {};
+    }
+    asio::post(executor_, [t = ref<transfer_impl>(&t)] {
+      if (t->engine != nullptr && t->state == transfer_state::pending)
+        static_cast<engine*>(t->engine)->start(*t);
+    });
+    return {};
+  }
+
+  /// Starts every transfer added since the last call.
+  void start_pending() {
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      transfer_impl& t = *pending_[i];
+      if (t.engine == this && t.state == transfer_state::pending)
+        start(t);
+    }
+    pending_.clear();
+  }
+
+  /// Pops the oldest completion message; null when none is left.
+  transfer_impl* pop_message(std::size_t& remaining) noexcept {
+    if (message_head_ == messages_.size()) {
+      remaining = 0;
+      return nullptr;
+    }
+    transfer_impl* t = messages_[message_head_++].get();
+    t->message_queued = false;
+    remaining = messages_.size() - message_head_;
+    if (remaining == 0) {
+      messages_.clear(); // members_ still holds t
+      message_head_ = 0;
+    }
+    return t;
+  }
+
+  // ---- engine_link
+
+  /// Removes `t` from the multi in whatever state it is; its connection, if
+  /// mid-request, is closed (it cannot carry another request).
+  void detach(transfer_impl& t) noexcept override {
+    if (t.engine != this)
+      return;
+    ref<transfer_impl> keep(&t);
+    if (t.connection != nullptr) {
+      ref<connection_type> conn(static_cast<connection_type*>(t.connection));
+      t.connection = nullptr;
+      conn->drop_transfer();
+      conn->close_socket();
+      connection_closed(*conn);
+    }
+    if (t.state == transfer_state::queued)
+      erase_waiting(t);
+    if (t.state == transfer_state::pending)
+      std::erase_if(pending_, [&](const ref<transfer_impl>& p) { return p.get() == &t; });
+    if (t.message_queued) {
+      auto first = messages_.begin() + static_cast<std::ptrdiff_t>(message_head_);
+      messages_.erase(std::remove_if(first, messages_.end(),
+                                     [&](const ref<transfer_impl>& m) { return m.get() == &t; }),
+                      messages_.end());
+      t.message_queued = false;
+    }
+    if (t.state != transfer_state::done)
+      --running_;
+    auto pending_completion = std::move(t.on_complete_async);
+    remove_member(t);
+    t.set_state(transfer_state::idle);
+    if (pending_completion)
+      pending_completion->complete(asio::error::operation_aborted, t.status);
+  }
+
+  void resume(transfer_impl& t) override {
+    if (t.engine != this || !t.paused)
+      return;
+    t.paused = false;
+    if (t.connection != nullptr)
+      static_cast<connection_type*>(t.connection)->resume();
+  }
+
+  /// Closes every connection and detaches every transfer; the engine is going away.
+  void shutdown() noexcept {
+    while (!members_.empty())
+      detach(*members_.back());
+    for (auto& conn : connections_)
+      conn->orphan();
+    connections_.clear();
+    hosts_.clear();
+    pending_.clear();
+    messages_.clear();
+    message_head_ = 0;
+    idle_count_ = 0;
+    waiting_count_ = 0;
+  }
+
+  // ---- called by connections
+
+  /// `t` is finished with `result`: deliver its completion.
+  void transfer_finished(transfer_impl& t, std::error_code result) {
+    ref<transfer_impl> keep(&t);
+    t.result = result;
+    t.connection = nullptr;
+    t.info.total_time = std::chrono::steady_clock::now() - t.started_at;
+    t.set_state(transfer_state::done);
+    --running_;
+    if (t.on_complete_async) {
+      auto completion = std::move(t.on_complete_async);
+      remove_member(t);
+      completion->complete(result, t.status);
+      return;
+    }
+    t.message_queued = true;
+    messages_.push_back(std::move(keep));
+  }
+
+  /// `conn` finished a response and may carry another request.
+  void connection_released(connection_type& conn) {
+    host_slot& slot = hosts_[conn.key()];
+    if (!slot.waiting.empty()) {
+      ref<transfer_impl> next = pop_waiting(slot);
+      conn.start_reuse(*next);
+      return;
+    }
+    if (waiting_count_ > 0 && total_limit_reached()) {
+      // Another origin waits for a slot: give it this one.
+      ref<connection_type> keep(&conn);
+      conn.close_socket();
+      connection_closed(conn);
+      return;
+    }
+    conn.make_idle();
+    slot.idle.push_back(ref<connection_type>(&conn));
+    ++idle_count_;
+    const std::size_t idle_limit =
+        options_.max_connects != 0 ? options_.max_connects : std::max<std::size_t>(4 * members_.size(), 4);
+    while (idle_count_ > idle_limit)
+      close_oldest_idle();
+  }
+
+  /// `conn` was closed (by error, by the server, or by the engine).
+  void connection_closed(connection_type& conn) {
+    ref<connection_type> keep(&conn);
+    auto found = hosts_.find(conn.key());
+    if (found != hosts_.end()) {
+      host_slot& slot = found->second;
+      --slot.open;
+      auto idle = std::find(slot.idle.begin(), slot.idle.end(), keep);
+      if (idle != slot.idle.end()) {
+        slot.idle.erase(idle);
+        --idle_count_;
+      }
+    }
+    const std::size_t index = conn.open_index;
+    if (index < connections_.size() && connections_[index].get() == &conn) {
+      connections_[index] = std::move(connections_.back());
+      connections_[index]->open_index = index;
+      connections_.pop_back();
+    }
+    start_waiting();
+  }
+
+  /// A reused connection proved stale before answering: try `t` once more on a new one.
+  void retry_on_fresh_connection(transfer_impl& t) {
+    t.reset_for_retry();
+    acquire(t, /*fresh=*/true);
+  }
+
+private:
+  /// Connections and waiting transfers of one origin.
+  struct host_slot {
+    std::size_t open = 0;                     ///< open connections (any phase)
+    std::vector<ref<connection_type>> idle;   ///< oldest first
+    std::deque<ref<transfer_impl>> waiting;   ///< FIFO
+  };
+
+  void start(transfer_impl& t) {
+    t.started_at = std::chrono::steady_clock::now();
+    std::error_code ec;
+    t.target = url::parse(t.url_text, ec);
+    if (ec) {
+      t.error_detail = "URL rejected: \"" + t.url_text + "\"";
+      transfer_finished(t, errc::url_malformat);
+      return;
+    }
+    if (t.target.scheme() != "http") {
+      t.error_detail = "Protocol \"" + std::string(t.target.scheme()) + "\" not supported";
+      transfer_finished(t, errc::unsupported_protocol);
+      return;
+    }
+    t.info.effective_url = t.target.str();
+    t.pool_key.clear();
+    t.pool_key.append(t.target.scheme()).append("://").append(t.target.host_header());
+    if (!t.target.has_explicit_port())
+      t.pool_key.append(":").append(std::to_string(t.target.port()));
+    acquire(t, /*fresh=*/false);
+  }
+
+  /// Gives `t` an idle connection, a new one, or a place in the queue.
+  void acquire(transfer_impl& t, bool fresh) {
+    host_slot& slot = hosts_[t.pool_key];
+    if (!fresh) {
+      const auto now = std::chrono::steady_clock::now();
+      while (!slot.idle.empty()) {
+        ref<connection_type> conn = std::move(slot.idle.back());
+        slot.idle.pop_back();
+        --idle_count_;
+        if (now - conn->idle_since() > options_.max_idle_time ||
+            (!t.retryable() && !conn->looks_alive())) {
+          conn->close_socket();
+          connection_closed(*conn);
+          continue;
+        }
+        conn->start_reuse(t);
+        return;
+      }
+    }
+    if (!can_open(slot) && slot_free_for_host(slot) && idle_count_ > 0)
+      close_oldest_idle(); // frees a slot, which goes to an older waiter first
+    if (can_open(slot)) {
+      open(t, slot);
+      return;
+    }
+    t.queue_sequence = next_queue_sequence_++;
+    slot.waiting.push_back(ref<transfer_impl>(&t));
+    ++waiting_count_;
+    t.set_state(transfer_state::queued);
+  }
+
+  void open(transfer_impl& t, host_slot& slot) {
+    auto conn = make_ref<connection_type>(*this, t.pool_key, executor_);
+    conn->open_index = connections_.size();
+    connections_.push_back(conn);
+    ++slot.open;
+    conn->start_connect(t);
+  }
+
+  bool total_limit_reached() const noexcept {
+    return options_.max_total_connections != 0 &&
+           connections_.size() >= options_.max_total_connections;
+  }
+  bool slot_free_for_host(const host_slot& slot) const noexcept {
+    return options_.max_host_connections == 0 || slot.open < options_.max_host_connections;
+  }
+  bool can_open(const host_slot& slot) const noexcept {
+    return !total_limit_reached() && slot_free_for_host(slot);
+  }
+
+  /// Closes the idle connection that has waited longest; false when there is none.
+  bool close_oldest_idle() {
+    host_slot* oldest = nullptr;
+    for (auto& [key, slot] : hosts_) {
+      if (!slot.idle.empty() &&
+          (!oldest || slot.idle.front()->idle_since() < oldest->idle.front()->idle_since()))
+        oldest = &slot;
+    }
+    if (!oldest)
+      return false;
+    ref<connection_type> conn = oldest->idle.front();
+    conn->close_socket();
+    connection_closed(*conn);
+    return true;
+  }
+
+  /// Opens connections for waiting transfers while limits allow, oldest first.
+  void start_waiting() {
+    while (waiting_count_ > 0 && !total_limit_reached()) {
+      host_slot* best = nullptr;
+      for (auto& [key, slot] : hosts_) {
+        if (!slot.waiting.empty() && slot_free_for_host(slot) &&
+            (!best || slot.waiting.front()->queue_sequence < best->waiting.front()->queue_sequence))
+          best = &slot;
+      }
+      if (!best)
+        return;
+      ref<transfer_impl> t = pop_waiting(*best);
+      open(*t, *best);
+    }
+  }
+
+  ref<transfer_impl> pop_waiting(host_slot& slot) {
+    ref<transfer_impl> t = std::move(slot.waiting.front());
+    slot.waiting.pop_front();
+    --waiting_count_;
+    return t;
+  }
+
+  void erase_waiting(transfer_impl& t) {
+    auto found = hosts_.find(t.pool_key);
+    if (found == hosts_.end())
+      return;
+    auto& waiting = found->second.waiting;
+    auto it = std::find_if(waiting.begin(), waiting.end(),
+                           [&](const ref<transfer_impl>& w) { return w.get() == &t; });
+    if (it != waiting.end()) {
+      waiting.erase(it);
+      --waiting_count_;
+    }
+  }
+
+  void remove_member(transfer_impl& t) noexcept {
+    const std::size_t index = t.member_index;
+    t.engine = nullptr;
+    if (index < members_.size() && members_[index].get() == &t) {
+      members_[index] = std::move(members_.back());
+      members_[index]->member_index = index;
+      members_.pop_back();
+    }
+  }
+
+  Executor executor_;
+  multi_options options_;
+  std::vector<ref<transfer_impl>> members_;
+  std::vector<ref<transfer_impl>> pending_;
+  std::vector<ref<transfer_impl>> messages_;
+  std::size_t message_head_ = 0;
+  std::vector<ref<connection_type>> connections_;
+  std::unordered_map<std::string, host_slot> hosts_;
+  std::size_t running_ = 0;
+  std::size_t idle_count_ = 0;
+  std::size_t waiting_count_ = 0;
+  std::uint64_t next_queue_sequence_ = 0;
+  int callback_depth_ = 0;
+};
+
+} // namespace xfer::detail

@@ -1,0 +1,196 @@
+// xfer/transfer.hpp - basic_transfer: one HTTP request and its response, as libcurl's easy handle.
+#pragma once
+
+#include <xfer/callbacks.hpp>
+#include <xfer/detail/ref_counted.hpp>
+#include <xfer/detail/transfer_impl.hpp>
+#include <xfer/headers.hpp>
+#include <xfer/http1/response_parser.hpp>
+#include <xfer/transfer_info.hpp>
+#include <xfer/transfer_state.hpp>
+
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace xfer {
+
+template <class Executor>
+class basic_multi;
+
+/// One HTTP request and its response. A RAII, move-only handle: destroying it
+/// (or moving another transfer into it) while it runs aborts it and detaches
+/// it from its multi at once. The request may be changed only while the
+/// transfer is not in a multi; the response accessors are meant for after its
+/// completion (while it runs they show what arrived so far).
+///
+/// `Executor` ties the transfer to multis of the same executor type.
+template <class Executor>
+class basic_transfer {
+public:
+  using executor_type = Executor;
+
+  /// A GET of no URL yet; set_url() before adding it.
+  basic_transfer() : impl_(detail::make_ref<detail::transfer_impl>()) { impl_->handle = this; }
+  /// A GET of `url`. The URL is checked when the transfer starts (errc::url_malformat).
+  explicit basic_transfer(std::string_view url) : basic_transfer() { impl_->url_text = url; }
+
+  basic_transfer(basic_transfer&& other) noexcept : impl_(std::move(other.impl_)) {
+    if (impl_)
+      impl_->handle = this;
+  }
+  basic_transfer& operator=(basic_transfer&& other) noexcept {
+    if (this != &other) {
+      detach();
+      impl_ = std::move(other.impl_);
+      if (impl_)
+        impl_->handle = this;
+    }
+    return *this;
+  }
+  basic_transfer(const basic_transfer&) = delete;
+  basic_transfer& operator=(const basic_transfer&) = delete;
+  ~basic_transfer() { detach(); }
+
+  // ---- request
+
+  basic_transfer& set_url(std::string_view url) {
+    writable().url_text = url;
+    return *this;
+  }
+  const std::string& url() const noexcept { return impl_->url_text; }
+
+  /// The request method, a token such as "GET", "HEAD", "POST" or a custom one.
+  basic_transfer& set_method(std::string_view method) {
+    writable().method = method;
+    return *this;
+  }
+  const std::string& method() const noexcept { return impl_->method; }
+
+  /// Adds a request header field. A field named like a default one (Host,
+  /// User-Agent, Accept) replaces it; one with an empty value removes it.
+  /// Names must be tokens and values free of CR, LF and NUL, or the transfer
+  /// fails with errc::bad_function_argument when it starts.
+  basic_transfer& add_header(std::string_view name, std::string_view value) {
+    writable().request_headers.add(name, value);
+    return *this;
+  }
+  headers& request_headers() { return writable().request_headers; }
+  const headers& request_headers() const noexcept { return impl_->request_headers; }
+
+  /// Sends `body` with a Content-Length (the method stays as set: use set_method("POST")).
+  basic_transfer& set_body(std::string body) {
+    auto& t = writable();
+    t.body_kind = detail::body_source::memory;
+    t.body_data = std::move(body);
+    t.body_reader = nullptr;
+    t.body_size.reset();
+    return *this;
+  }
+  /// Streams the body from `reader`. With a `size` it is sent with that
+  /// Content-Length and must produce exactly that many bytes; without one it
+  /// is sent chunked. A transfer with a streamed body is never retried.
+  basic_transfer& set_body(read_callback reader, std::optional<std::uint64_t> size = std::nullopt) {
+    auto& t = writable();
+    t.body_kind = detail::body_source::callback;
+    t.body_data.clear();
+    t.body_reader = std::move(reader);
+    t.body_size = size;
+    return *this;
+  }
+  /// Sends no body.
+  basic_transfer& clear_body() {
+    auto& t = writable();
+    t.body_kind = detail::body_source::none;
+    t.body_data.clear();
+    t.body_reader = nullptr;
+    t.body_size.reset();
+    return *this;
+  }
+
+  /// Receives the body as it arrives instead of collecting it in body().
+  basic_transfer& set_write_callback(write_callback callback) {
+    writable().on_write = std::move(callback);
+    return *this;
+  }
+
+  /// Time allowed to resolve and connect a new connection (default 300 s, as curl); 0 = no limit.
+  basic_transfer& set_connect_timeout(std::chrono::milliseconds timeout) {
+    writable().connect_timeout = timeout;
+    return *this;
+  }
+  /// Time allowed for the whole transfer from its start; 0 (the default) = no limit.
+  basic_transfer& set_timeout(std::chrono::milliseconds timeout) {
+    writable().timeout = timeout;
+    return *this;
+  }
+  /// Size limits applied to the response's status line, header fields and chunk lines.
+  basic_transfer& set_response_limits(const http1::response_limits& limits) {
+    writable().limits = limits;
+    return *this;
+  }
+  /// The default User-Agent value ("xfer/VERSION"); empty sends none.
+  basic_transfer& set_user_agent(std::string_view user_agent) {
+    writable().user_agent = user_agent;
+    return *this;
+  }
+
+  // ---- response and results
+
+  /// The final response's status code, 0 when none arrived.
+  int status() const noexcept { return impl_->status; }
+  /// The final response's header fields (and trailer fields), in order of arrival.
+  const headers& response_headers() const noexcept { return impl_->response_headers; }
+  /// The response body, when no write callback was set.
+  const std::string& body() const noexcept { return impl_->response_body; }
+  /// Moves the collected body out (the transfer keeps an empty one).
+  std::string take_body() noexcept { return std::move(impl_->response_body); }
+  /// The result of the last completion (empty error_code = success).
+  std::error_code result() const noexcept { return impl_->result; }
+  /// A sentence that says what went wrong, as curl's error buffer; empty on success.
+  const std::string& error_detail() const noexcept { return impl_->error_detail; }
+  const transfer_info& info() const noexcept { return impl_->info; }
+  transfer_state state() const noexcept { return impl_->state; }
+  /// Whether the transfer is in a multi (running, or finished with its message not yet removed).
+  bool in_multi() const noexcept { return impl_ && impl_->engine != nullptr; }
+
+  /// Whether the write callback paused the transfer.
+  bool paused() const noexcept { return impl_->paused; }
+  /// Continues a transfer paused by its write callback; the refused bytes
+  /// are offered again first. Call it on the multi's thread (from a callback
+  /// too); it takes effect in the next perform()/poll().
+  void resume() {
+    if (impl_ && impl_->engine)
+      impl_->engine->resume(*impl_);
+  }
+
+private:
+  template <class>
+  friend class basic_multi;
+
+  detail::transfer_impl& impl() noexcept { return *impl_; }
+
+  detail::transfer_impl& writable() {
+    if (impl_->engine != nullptr && impl_->state != transfer_state::done)
+      throw std::logic_error("xfer: a running transfer cannot be changed; remove it first");
+    return *impl_;
+  }
+
+  void detach() noexcept {
+    if (impl_ && impl_->engine)
+      impl_->engine->detach(*impl_);
+  }
+
+  detail::ref<detail::transfer_impl> impl_;
+};
+
+/// A transfer for multis on an io_context.
+using transfer = basic_transfer<asio::io_context::executor_type>;
+
+} // namespace xfer
