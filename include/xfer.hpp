@@ -9,6 +9,7 @@
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/multi.hpp>
 #include <xfer/multi_options.hpp>
+#include <xfer/tls_options.hpp>
 #include <xfer/transfer.hpp>
 #include <xfer/transfer_info.hpp>
 #include <xfer/transfer_state.hpp>

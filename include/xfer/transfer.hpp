@@ -7,6 +7,7 @@
 #include <xfer/headers.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/transfer_info.hpp>
+#include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
 
 #include <asio/io_context.hpp>
@@ -140,6 +141,13 @@ public:
     writable().user_agent = user_agent;
     return *this;
   }
+
+  /// TLS verification and trust settings for https:// URLs.
+  basic_transfer& set_tls_options(const tls_options& options) {
+    writable().tls = options;
+    return *this;
+  }
+  const tls_options& get_tls_options() const noexcept { return impl_->tls; }
 
   // ---- response and results
 

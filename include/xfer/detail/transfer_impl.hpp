@@ -7,6 +7,7 @@
 #include <xfer/headers.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/transfer_info.hpp>
+#include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
 #include <xfer/url.hpp>
 #include <xfer/version.hpp>
@@ -62,6 +63,7 @@ public:
   std::chrono::milliseconds timeout{0}; ///< total; 0 = none
   http1::response_limits limits;
   std::string user_agent = "xfer/" XFER_VERSION_STRING;
+  tls_options tls;
 
   // ---- response
   http1::response_parser parser;
@@ -96,7 +98,7 @@ public:
 
   /// Clears the response side for a new run; keeps buffers' capacity.
   void reset_for_run() {
-    parser = http1::response_parser(limits);
+    parser.set_limits(limits);
     status = 0;
     response_headers.clear();
     response_body.clear();

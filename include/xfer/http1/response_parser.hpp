@@ -111,6 +111,9 @@ public:
   /// HEAD request. The limits stay; buffers keep their capacity.
   XFER_DECL void reset(bool no_body = false) noexcept;
 
+  /// Replaces the limits; they apply from the next reset().
+  void set_limits(const response_limits& limits) noexcept { limits_ = limits; }
+
   /// Feeds bytes. Calls handler events, returns the number of bytes consumed.
   /// Bytes not consumed (an incomplete line, or body bytes refused by
   /// on_body) must be presented again at the start of the next put(), with
