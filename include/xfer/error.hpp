@@ -24,13 +24,19 @@ enum class errc {
   read_error = 26,                ///< the request body source failed or asked to abort
   out_of_memory = 27,             ///< an allocation failed
   operation_timedout = 28,        ///< a timeout elapsed (detail names which one)
+  ssl_connect_error = 35,         ///< the TLS handshake failed (detail has OpenSSL's reason)
   aborted_by_callback = 42,       ///< a progress callback asked to abort
   bad_function_argument = 43,     ///< a transfer option has an invalid value
   too_many_redirects = 47,        ///< the redirect limit was reached
   got_nothing = 52,               ///< the server closed the connection without sending anything
   send_error = 55,                ///< writing the request to the network failed
   recv_error = 56,                ///< reading the response from the network failed
+  ssl_certproblem = 58,           ///< the client certificate or key could not be used
+  ssl_cipher = 59,                ///< a cipher list, suite list or curve list was refused
+  peer_failed_verification = 60,  ///< the server's certificate or name did not verify (detail says why)
   filesize_exceeded = 63,         ///< the body is larger than max_filesize
+  ssl_cacert_badfile = 77,        ///< the CA file, directory or PEM could not be loaded
+  ssl_pinnedpubkeynotmatch = 90,  ///< the server's public key matches no pinned key
   too_large = 100,                ///< a response element exceeded a configured size limit
 };
 

@@ -17,6 +17,10 @@ struct transfer_info {
   bool connection_reused = false;      ///< the request went over a kept-alive connection
   std::uint32_t attempts = 0;          ///< requests sent, counting a retry on a stale connection
   std::chrono::nanoseconds total_time{0}; ///< from start (leaving pending) to completion
+  std::string tls_version;             ///< e.g. "TLSv1.3"; empty without TLS
+  std::string tls_cipher;              ///< e.g. "TLS_AES_256_GCM_SHA384"; empty without TLS
+  std::string alpn_protocol;           ///< protocol the server chose by ALPN, e.g. "http/1.1"
+  bool tls_session_resumed = false;    ///< the handshake resumed a cached TLS session
 };
 
 } // namespace xfer

@@ -14,6 +14,7 @@ enum class transfer_state {
   queued,           ///< waiting for a connection slot (counts as running)
   resolving,        ///< looking up the host name
   connecting,       ///< TCP connect in progress
+  tls_handshake,    ///< TLS handshake in progress (https)
   sending,          ///< writing the request head and body
   awaiting_headers, ///< request sent (or being sent); no final response header yet
   receiving_body,   ///< final response headers received; body streaming
@@ -28,6 +29,7 @@ constexpr std::string_view to_string(transfer_state s) noexcept {
   case transfer_state::queued: return "queued";
   case transfer_state::resolving: return "resolving";
   case transfer_state::connecting: return "connecting";
+  case transfer_state::tls_handshake: return "tls_handshake";
   case transfer_state::sending: return "sending";
   case transfer_state::awaiting_headers: return "awaiting_headers";
   case transfer_state::receiving_body: return "receiving_body";

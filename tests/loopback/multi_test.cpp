@@ -65,12 +65,12 @@ TEST_CASE("adding a transfer twice is added_already, even to another multi", "[l
 }
 
 TEST_CASE("running counts and messages follow curl's rules", "[loopback][multi]") {
-  scripted_server server;
-  server.add_script({step::read_request(), step::delay(100ms), step::send(ok_response("slow"))});
-  server.add_script({step::read_request(), step::send(ok_response("fast"))});
+  scripted_server slow_server, fast_server;
+  slow_server.add_script({step::read_request(), step::delay(400ms), step::send(ok_response("slow"))});
+  fast_server.add_script({step::read_request(), step::delay(100ms), step::send(ok_response("fast"))});
   xfer::multi m;
-  xfer::transfer slow{server.url("/slow")};
-  xfer::transfer fast{server.url("/fast")};
+  xfer::transfer slow{slow_server.url("/slow")};
+  xfer::transfer fast{fast_server.url("/fast")};
   xfer::transfer broken{"http://[::1/"};
   m.add(slow);
   m.add(fast);

@@ -3,12 +3,16 @@
 
 #include <xfer/detail/read_buffer.hpp>
 #include <xfer/detail/ref_counted.hpp>
+#include <xfer/detail/tls_context.hpp>
+#include <xfer/detail/tls_verification.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/http1/request_writer.hpp>
 
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
@@ -26,7 +30,9 @@ namespace xfer::detail {
 template <class Executor>
 class engine;
 
-/// One connection to an origin, carrying one request at a time (HTTP/1.1).
+/// One connection to an origin, carrying one request at a time (HTTP/1.1),
+/// over TCP or over TLS on that TCP socket (the layer a proxy tunnel will
+/// sit under).
 /// While it carries a transfer it keeps a read outstanding (except while the
 /// transfer is paused); while idle in the pool it has no operation pending.
 /// Every handler holds a ref to the connection and returns at once when the
@@ -40,11 +46,15 @@ public:
       asio::basic_waitable_timer<std::chrono::steady_clock,
                                  asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
-  /// Where the connection is in its life.
-  enum class phase { resolving, connecting, active, idle, closed };
+  using tls_stream_type = asio::ssl::stream<socket_type&>;
 
-  connection(engine<Executor>& owner, const std::string& key, const Executor& ex)
-      : owner_(&owner), key_(key), socket_(ex), timer_(ex) {}
+  /// Where the connection is in its life.
+  enum class phase { resolving, connecting, tls_handshake, active, idle, closed };
+
+  /// A connection for `key`; with `tls` it speaks TLS with that context.
+  connection(engine<Executor>& owner, const std::string& key, const Executor& ex,
+             std::shared_ptr<tls_context> tls)
+      : owner_(&owner), key_(key), socket_(ex), timer_(ex), tls_context_(std::move(tls)) {}
 
   const std::string& key() const noexcept { return key_; }
   phase current_phase() const noexcept { return phase_; }
@@ -138,6 +148,10 @@ private:
     current_ = ref<transfer_impl>(&t);
     t.connection = this;
     t.info.connection_reused = was_used();
+    if (tls_ && was_used()) {
+      record_tls_info(t);
+      t.info.tls_session_resumed = false; // no handshake for this transfer
+    }
   }
 
   void set_phase(phase p, transfer_state s) {
@@ -182,9 +196,81 @@ private:
     }
     asio::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (tls_context_) {
+      start_handshake();
+      return;
+    }
     arm_timer(total_deadline(*current_));
     start_read();
     start_request();
+  }
+
+  // ---- TLS
+
+  void start_handshake() {
+    transfer_impl& t = *current_;
+    set_phase(phase::tls_handshake, transfer_state::tls_handshake);
+    tls_.emplace(socket_, tls_context_->context());
+    SSL* ssl = tls_->native_handle();
+    const std::string host(t.target.host());
+    asio::error_code not_an_address;
+    asio::ip::make_address(host, not_an_address);
+    host_is_ip_ = !not_an_address;
+    session_key_ = key_;
+    SSL_set_ex_data(ssl, tls_context::session_key_index(), &session_key_);
+    if (!prepare_tls_connection(ssl, host, host_is_ip_, t.tls)) {
+      fail(errc::ssl_connect_error, "could not set up TLS for host " + host);
+      return;
+    }
+    if (auto* sessions = tls_context_->sessions())
+      sessions->apply(session_key_, ssl);
+    tls_->async_handshake(asio::ssl::stream_base::client,
+                          [self = ref<connection>(this)](const asio::error_code& error) {
+                            self->on_handshake(error);
+                          });
+  }
+
+  void on_handshake(const asio::error_code& error) {
+    if (!owner_ || phase_ == phase::closed || !current_)
+      return;
+    transfer_impl& t = *current_;
+    SSL* ssl = tls_->native_handle();
+    if (error) {
+      if (auto* sessions = tls_context_->sessions())
+        sessions->erase(session_key_);
+      std::string reason = verification_failure(ssl);
+      if (!reason.empty() && !t.tls.insecure_skip_peer_verification) {
+        fail(errc::peer_failed_verification, std::move(reason));
+        return;
+      }
+      fail(errc::ssl_connect_error, "TLS connect error: " + error.message());
+      return;
+    }
+    if (t.tls.insecure_skip_peer_verification && !t.tls.insecure_skip_hostname_verification &&
+        !host_matches_without_chain(ssl, std::string(t.target.host()), host_is_ip_)) {
+      fail(errc::peer_failed_verification, "SSL: certificate subject name does not match target host name '" +
+                                               std::string(t.target.host()) + "'");
+      return;
+    }
+    if (!t.tls.pinned_public_key.empty() && !pin_matches(ssl, t.tls.pinned_public_key)) {
+      fail(errc::ssl_pinnedpubkeynotmatch, "SSL: public key does not match pinned public key");
+      return;
+    }
+    record_tls_info(t);
+    arm_timer(total_deadline(t));
+    start_read();
+    start_request();
+  }
+
+  void record_tls_info(transfer_impl& t) {
+    SSL* ssl = tls_->native_handle();
+    t.info.tls_version = SSL_get_version(ssl);
+    t.info.tls_cipher = SSL_get_cipher_name(ssl);
+    t.info.tls_session_resumed = SSL_session_reused(ssl) == 1;
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_size = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_size);
+    t.info.alpn_protocol.assign(reinterpret_cast<const char*>(alpn), alpn_size);
   }
 
   // ---- request
@@ -240,10 +326,13 @@ private:
   template <class Buffers>
   void write(const Buffers& buffers) {
     writing_ = true;
-    asio::async_write(socket_, buffers,
-                      [self = ref<connection>(this)](const asio::error_code& error, std::size_t) {
-                        self->on_written(error);
-                      });
+    auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t) {
+      self->on_written(error);
+    };
+    if (tls_)
+      asio::async_write(*tls_, buffers, std::move(handler));
+    else
+      asio::async_write(socket_, buffers, std::move(handler));
   }
 
   void on_written(const asio::error_code& error) {
@@ -335,11 +424,13 @@ private:
       return;
     auto space = buffer_.prepare();
     reading_ = true;
-    socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                            [self = ref<connection>(this)](const asio::error_code& error,
-                                                           std::size_t n) {
-                              self->on_read(error, n);
-                            });
+    auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t n) {
+      self->on_read(error, n);
+    };
+    if (tls_)
+      tls_->async_read_some(asio::buffer(space.data(), space.size()), std::move(handler));
+    else
+      socket_.async_read_some(asio::buffer(space.data(), space.size()), std::move(handler));
   }
 
   void on_read(const asio::error_code& error, std::size_t n) {
@@ -362,7 +453,14 @@ private:
   void on_read_error(transfer_impl& t, const asio::error_code& error) {
     if (!t.parser.started() && retry_on_stale(t))
       return;
-    if (error == asio::error::eof) {
+    // Over TLS, a close without close_notify may be an attacker's cut: a body
+    // that ends at the close is then incomplete.
+    const bool truncated = error == asio::ssl::error::stream_truncated;
+    if (error == asio::error::eof || truncated) {
+      if (truncated && t.parser.headers_done() && t.parser.close_delimited()) {
+        fail(errc::partial_file, "TLS connection closed without close_notify: the body may be truncated");
+        return;
+      }
       std::error_code parse_error;
       callback_scope scope(*owner_);
       t.parser.put_eof(t, parse_error);
@@ -525,7 +623,7 @@ private:
     transfer_impl& t = *current_;
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t.started_at);
-    if (phase_ == phase::resolving || phase_ == phase::connecting) {
+    if (phase_ == phase::resolving || phase_ == phase::connecting || phase_ == phase::tls_handshake) {
       fail(errc::operation_timedout,
            "Connection timed out after " + std::to_string(elapsed.count()) + " milliseconds");
       return;
@@ -552,6 +650,10 @@ private:
   socket_type socket_;
   timer_type timer_;
   std::optional<resolver_type> resolver_;
+  std::shared_ptr<tls_context> tls_context_;
+  std::optional<tls_stream_type> tls_;
+  std::string session_key_;
+  bool host_is_ip_ = false;
   std::vector<asio::ip::tcp::endpoint> endpoints_;
   phase phase_ = phase::connecting;
   ref<transfer_impl> current_;

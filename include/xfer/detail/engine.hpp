@@ -3,6 +3,8 @@
 
 #include <xfer/detail/connection.hpp>
 #include <xfer/detail/ref_counted.hpp>
+#include <xfer/detail/tls_context.hpp>
+#include <xfer/detail/tls_session_cache.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/error.hpp>
 #include <xfer/multi_options.hpp>
@@ -148,6 +150,10 @@ public:
       detach(*members_.back());
     for (auto& conn : connections_)
       conn->orphan();
+    for (auto& [fingerprint, context] : tls_contexts_)
+      context->detach_sessions();
+    tls_contexts_.clear();
+    tls_sessions_.clear();
     connections_.clear();
     hosts_.clear();
     pending_.clear();
@@ -246,7 +252,8 @@ private:
       transfer_finished(t, errc::url_malformat);
       return;
     }
-    if (t.target.scheme() != "http") {
+    const bool https = t.target.scheme() == "https";
+    if (!https && t.target.scheme() != "http") {
       t.error_detail = "Protocol \"" + std::string(t.target.scheme()) + "\" not supported";
       transfer_finished(t, errc::unsupported_protocol);
       return;
@@ -256,6 +263,15 @@ private:
     t.pool_key.append(t.target.scheme()).append("://").append(t.target.host_header());
     if (!t.target.has_explicit_port())
       t.pool_key.append(":").append(std::to_string(t.target.port()));
+    t.tls_context_for_run.reset();
+    if (https) {
+      t.tls_context_for_run = tls_context_for(t, ec);
+      if (ec) {
+        transfer_finished(t, ec);
+        return;
+      }
+      t.pool_key.append("#").append(t.tls_context_for_run->id());
+    }
     acquire(t, /*fresh=*/false);
   }
 
@@ -290,8 +306,22 @@ private:
     t.set_state(transfer_state::queued);
   }
 
+  /// The shared context for `t`'s TLS options, built on first use.
+  std::shared_ptr<tls_context> tls_context_for(transfer_impl& t, std::error_code& ec) {
+    std::string fingerprint = tls_fingerprint(t.tls);
+    auto found = tls_contexts_.find(fingerprint);
+    if (found != tls_contexts_.end())
+      return found->second;
+    auto context = std::make_shared<tls_context>(t.tls, std::to_string(tls_contexts_.size() + 1),
+                                                 tls_sessions_, ec, t.error_detail);
+    if (ec)
+      return nullptr;
+    tls_contexts_.emplace(std::move(fingerprint), context);
+    return context;
+  }
+
   void open(transfer_impl& t, host_slot& slot) {
-    auto conn = make_ref<connection_type>(*this, t.pool_key, executor_);
+    auto conn = make_ref<connection_type>(*this, t.pool_key, executor_, t.tls_context_for_run);
     conn->open_index = connections_.size();
     connections_.push_back(conn);
     ++slot.open;
@@ -379,6 +409,8 @@ private:
   std::size_t message_head_ = 0;
   std::vector<ref<connection_type>> connections_;
   std::unordered_map<std::string, host_slot> hosts_;
+  std::unordered_map<std::string, std::shared_ptr<tls_context>> tls_contexts_;
+  tls_session_cache tls_sessions_;
   std::size_t running_ = 0;
   std::size_t idle_count_ = 0;
   std::size_t waiting_count_ = 0;

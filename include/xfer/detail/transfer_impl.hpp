@@ -22,6 +22,7 @@
 namespace xfer::detail {
 
 class transfer_impl;
+class tls_context;
 
 /// The multi-side of a transfer, as the transfer handle sees it.
 class engine_link {
@@ -81,7 +82,8 @@ public:
   void* handle = nullptr;               ///< the basic_transfer that owns this (updated on move)
   void* connection = nullptr;           ///< the connection carrying this transfer, if any
   std::unique_ptr<completion> on_complete_async; ///< set by async_perform
-  std::string pool_key;                 ///< origin the pool files this transfer's connection under
+  std::string pool_key;                 ///< origin (+ TLS configuration) the pool files connections under
+  std::shared_ptr<tls_context> tls_context_for_run; ///< https: the context its connection uses
   std::uint64_t queue_sequence = 0;     ///< FIFO order while queued
   std::size_t member_index = 0;         ///< position in the engine's member list
   std::chrono::steady_clock::time_point started_at{};

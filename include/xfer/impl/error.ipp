@@ -23,6 +23,14 @@ public:
     case errc::read_error: return "Failed reading the request body";
     case errc::out_of_memory: return "Out of memory";
     case errc::operation_timedout: return "Timeout was reached";
+    case errc::ssl_connect_error: return "SSL connect error";
+    case errc::ssl_certproblem: return "Problem with the local SSL certificate";
+    case errc::ssl_cipher: return "Couldn't use specified SSL cipher";
+    case errc::peer_failed_verification:
+      return "SSL peer certificate or SSH remote key was not OK";
+    case errc::ssl_cacert_badfile: return "Problem with the SSL CA cert (path? access rights?)";
+    case errc::ssl_pinnedpubkeynotmatch:
+      return "SSL public key does not match pinned public key";
     case errc::aborted_by_callback: return "Operation was aborted by an application callback";
     case errc::bad_function_argument: return "A transfer option had an invalid value";
     case errc::too_many_redirects: return "Number of redirects hit maximum amount";
