@@ -87,6 +87,18 @@ public:
   /// Value for the Host header: host ("[v6]" for IPv6) + (":port" only when not the default).
   XFER_DECL std::string host_header() const;
 
+  /// target() as a view into str(), without allocating; valid while the url lives.
+  /// Requires a non-empty path (always true for http and https).
+  std::string_view target_view() const noexcept {
+    return std::string_view(str_).substr(path_.offset,
+                                         path_.size + (has_query_ ? 1 + query_.size : 0));
+  }
+  /// host_header() as a view into str(), without allocating; valid while the url lives.
+  std::string_view host_header_view() const noexcept {
+    const std::size_t start = host_.offset - (host_is_ipv6_ ? 1 : 0);
+    return std::string_view(str_).substr(start, authority_.offset + authority_.size - start);
+  }
+
   /// The whole normalised URL, userinfo and fragment included.
   const std::string& str() const noexcept { return str_; }
 

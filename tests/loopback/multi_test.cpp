@@ -360,3 +360,24 @@ TEST_CASE("a multi on a user's io_context also runs the perform loop", "[loopbac
   REQUIRE_FALSE(xfer::test::run_one(m, t));
   CHECK(t.body() == "borrowed");
 }
+
+TEST_CASE("after a multi-level error perform() refuses until every transfer is removed",
+          "[loopback][multi]") {
+  scripted_server server;
+  server.set_default_script({step::read_request(), step::hold()});
+  xfer::multi m;
+  xfer::transfer t{server.url()};
+  m.add(t);
+  CHECK(m.perform() == 1);
+  // Something in the engine's context fails: the whole multi is in an unknown state.
+  asio::post(m.get_executor(), [] { throw std::runtime_error("broken invariant"); });
+  std::error_code ec;
+  m.perform(ec);
+  CHECK(ec == xfer::multi_errc::internal_error);
+  m.perform(ec);
+  CHECK(ec == xfer::multi_errc::unrecoverable_poll);
+  CHECK_THROWS_AS(m.poll(1ms), xfer::multi_error);
+  m.remove(t);
+  CHECK(m.perform(ec) == 0);
+  CHECK_FALSE(ec);
+}

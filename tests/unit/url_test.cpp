@@ -485,3 +485,13 @@ TEST_CASE("url equality compares the normalised form", "[unit][url]") {
   CHECK(xfer::url::parse("http://h/") != xfer::url::parse("http://h/#"));
   CHECK(xfer::url::parse("http://h/") != xfer::url::parse("http://h/?"));
 }
+
+TEST_CASE("target_view and host_header_view equal their allocating twins", "[unit][url]") {
+  for (const char* text : {"http://a/", "http://user:pw@Host.example:8080/p/a/t/h?q=1&r#frag",
+                           "https://[::1]:443/x?", "https://[2001:db8::1]:8443/", "http://h:80/?",
+                           "http://127.0.0.1:1234/a%20b?c=%2F"}) {
+    auto u = xfer::url::parse(text);
+    CHECK(u.target_view() == u.target());
+    CHECK(u.host_header_view() == u.host_header());
+  }
+}

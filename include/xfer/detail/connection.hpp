@@ -286,10 +286,8 @@ private:
     keep_alive_ = true;
     http1::request_head head;
     head.method = t.method;
-    target_text_ = t.target.target();
-    host_text_ = t.target.host_header();
-    head.target = target_text_;
-    head.host = host_text_;
+    head.target = t.target.target_view();
+    head.host = t.target.host_header_view();
     head.fields = &t.request_headers;
     head.user_agent = t.user_agent;
     switch (t.body_kind) {
@@ -659,8 +657,6 @@ private:
   ref<transfer_impl> current_;
   read_buffer buffer_;
   std::string write_buffer_;
-  std::string target_text_;
-  std::string host_text_;
   std::vector<char> upload_buffer_;
   std::chrono::steady_clock::time_point idle_since_{};
   std::size_t requests_started_ = 0;

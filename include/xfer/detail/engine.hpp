@@ -246,7 +246,8 @@ private:
   void start(transfer_impl& t) {
     t.started_at = std::chrono::steady_clock::now();
     std::error_code ec;
-    t.target = url::parse(t.url_text, ec);
+    if (t.url_text.empty() || t.target.str() != t.url_text) // re-added with the same URL: no parse
+      t.target = url::parse(t.url_text, ec);
     if (ec) {
       t.error_detail = "URL rejected: \"" + t.url_text + "\"";
       transfer_finished(t, errc::url_malformat);
@@ -258,9 +259,9 @@ private:
       transfer_finished(t, errc::unsupported_protocol);
       return;
     }
-    t.info.effective_url = t.target.str();
+    t.info.effective_url.assign(t.target.str());
     t.pool_key.clear();
-    t.pool_key.append(t.target.scheme()).append("://").append(t.target.host_header());
+    t.pool_key.append(t.target.scheme()).append("://").append(t.target.host_header_view());
     if (!t.target.has_explicit_port())
       t.pool_key.append(":").append(std::to_string(t.target.port()));
     t.tls_context_for_run.reset();

@@ -104,7 +104,7 @@ public:
     status = 0;
     response_headers.clear();
     response_body.clear();
-    info = transfer_info{};
+    clear_info();
     error_detail.clear();
     result.clear();
     message_queued = false;
@@ -112,6 +112,22 @@ public:
     paused = false;
     abort_requested = false;
     upload_offset = 0;
+  }
+
+  /// Resets the info, keeping its strings' capacity.
+  void clear_info() noexcept {
+    info.response_code = 0;
+    info.http_version_minor = 1;
+    info.effective_url.clear();
+    info.bytes_downloaded = 0;
+    info.bytes_uploaded = 0;
+    info.connection_reused = false;
+    info.attempts = 0;
+    info.total_time = {};
+    info.tls_version.clear();
+    info.tls_cipher.clear();
+    info.alpn_protocol.clear();
+    info.tls_session_resumed = false;
   }
 
   /// Clears what one attempt produced, before a retry on a fresh connection.
