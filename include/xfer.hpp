@@ -3,6 +3,7 @@
 
 #include <xfer/callbacks.hpp>
 #include <xfer/error.hpp>
+#include <xfer/fault_injection.hpp>
 #include <xfer/headers.hpp>
 #include <xfer/http1/error.hpp>
 #include <xfer/http1/request_writer.hpp>

@@ -230,6 +230,12 @@ public:
         token, &t);
   }
 
+  /// Installs a test hook that can make any asynchronous operation fail
+  /// (see fault_injection.hpp); null removes it. For tests only.
+  void set_fault_injector(std::shared_ptr<fault_injector> injector) {
+    engine_->set_fault_injector(std::move(injector));
+  }
+
   /// Transfers running (as perform() would return now).
   std::size_t running() const noexcept { return engine_->running(); }
   /// Transfers in the multi, running or finished.

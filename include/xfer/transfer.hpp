@@ -131,6 +131,13 @@ public:
     writable().timeout = timeout;
     return *this;
   }
+  /// Ends the transfer with errc::http_returned_error when the status is 400 or
+  /// more, without delivering the body (curl's CURLOPT_FAILONERROR; off by default).
+  basic_transfer& set_fail_on_error(bool on) {
+    writable().fail_on_error = on;
+    return *this;
+  }
+
   /// Size limits applied to the response's status line, header fields and chunk lines.
   basic_transfer& set_response_limits(const http1::response_limits& limits) {
     writable().limits = limits;
@@ -153,6 +160,8 @@ public:
 
   /// The final response's status code, 0 when none arrived.
   int status() const noexcept { return impl_->status; }
+  /// The final response's reason phrase ("OK"), possibly empty.
+  const std::string& reason() const noexcept { return impl_->reason; }
   /// The final response's header fields (and trailer fields), in order of arrival.
   const headers& response_headers() const noexcept { return impl_->response_headers; }
   /// The response body, when no write callback was set.

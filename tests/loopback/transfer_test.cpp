@@ -336,3 +336,26 @@ TEST_CASE("HEAD reads no body even with a Content-Length, and keeps the connecti
   CHECK(get.body() == "after head");
   CHECK(get.info().connection_reused);
 }
+
+TEST_CASE("fail_on_error turns a 4xx into http_returned_error without delivering the body",
+          "[loopback][transfer]") {
+  scripted_server server;
+  server.set_default_script({step::respond_forever(xfer::test::http_response(404, "not here"))});
+  xfer::multi m;
+  xfer::transfer plain{server.url("/missing")};
+  REQUIRE_FALSE(xfer::test::run_one(m, plain));
+  CHECK(plain.status() == 404);
+  CHECK(plain.reason() == "Not Found");
+  CHECK(plain.body() == "not here");
+
+  xfer::transfer failing{server.url("/missing")};
+  failing.set_fail_on_error(true);
+  std::size_t delivered = 0;
+  failing.set_write_callback([&](std::string_view data) {
+    delivered += data.size();
+    return xfer::write_action::proceed;
+  });
+  CHECK(xfer::test::run_one(m, failing) == xfer::errc::http_returned_error);
+  CHECK(delivered == 0);
+  CHECK(failing.error_detail() == "The requested URL returned error: 404");
+}

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,29 +55,48 @@ struct step {
 
   /// Reads one HTTP/1.1 request (head up to CRLFCRLF, then a body by Content-Length or
   /// chunked, trailers included) and records it. Ends the script if the peer closes first.
-  static step read_request() { return step{kind::read_request, {}, {}}; }
+  static step read_request() { return make(kind::read_request, {}, {}); }
   /// Writes exactly these bytes.
-  static step send(std::string bytes) { return step{kind::send, std::move(bytes), {}}; }
+  static step send(std::string bytes) { return make(kind::send, std::move(bytes), {}); }
   /// Writes these bytes one at a time, waiting `per_byte` between two bytes (TCP_NODELAY is set).
   static step send_slowly(std::string bytes, std::chrono::milliseconds per_byte) {
-    return step{kind::send_slowly, std::move(bytes), per_byte};
+    return make(kind::send_slowly, std::move(bytes), per_byte);
   }
-  static step delay(std::chrono::milliseconds d) { return step{kind::delay, {}, d}; }
+  static step delay(std::chrono::milliseconds d) { return make(kind::delay, {}, d); }
   /// Half-close: sends FIN; the connection can still read (e.g. a following read_request).
-  static step shutdown_send() { return step{kind::shutdown_send, {}, {}}; }
+  static step shutdown_send() { return make(kind::shutdown_send, {}, {}); }
   /// Graceful close; ends the script. Sends FIN at once, then discards what the peer still sends
   /// (for at most 1 s) before closing, so that unread request bytes never turn into an RST.
-  static step close() { return step{kind::close, {}, {}}; }
+  static step close() { return make(kind::close, {}, {}); }
   /// Abortive close (SO_LINGER {1, 0} then close: the peer gets an RST); ends the script.
-  static step reset() { return step{kind::reset, {}, {}}; }
+  static step reset() { return make(kind::reset, {}, {}); }
   /// Keeps the connection open, reading and discarding, until the server stops or the peer
   /// closes; ends the script.
-  static step hold() { return step{kind::hold, {}, {}}; }
+  static step hold() { return make(kind::hold, {}, {}); }
   /// Loop: read_request, send(response), until the peer closes (a keep-alive server); ends the
   /// script.
   static step respond_forever(std::string response) {
-    return step{kind::respond_forever, std::move(response), {}};
+    return make(kind::respond_forever, std::move(response), {});
   }
+  /// As respond_forever, with each response made from its request (head and body) by `responder`.
+  static step respond_by(std::function<std::string(const std::string& request)> responder) {
+    step s = make(kind::respond_forever, {}, {});
+    s.responder = std::move(responder);
+    return s;
+  }
+
+  std::function<std::string(const std::string&)> responder; // respond_by
+
+private:
+  static step make(kind k, std::string b, std::chrono::milliseconds d) {
+    step s;
+    s.action = k;
+    s.bytes = std::move(b);
+    s.duration = d;
+    return s;
+  }
+
+public:
 };
 
 using script = std::vector<step>;
@@ -297,6 +317,7 @@ class connection : public std::enable_shared_from_this<connection> {
       break;
     case step::kind::respond_forever:
       response_ = &s.bytes;
+      responder_ = s.responder ? &s.responder : nullptr;
       read_request();
       break;
     }
@@ -311,7 +332,8 @@ class connection : public std::enable_shared_from_this<connection> {
       return;
     }
     if (n != incomplete) {
-      state_->record(inbuf_.substr(0, n));
+      last_request_ = inbuf_.substr(0, n);
+      state_->record(last_request_);
       inbuf_.erase(0, n);
       request_read();
       return;
@@ -342,7 +364,9 @@ class connection : public std::enable_shared_from_this<connection> {
       return;
     }
     // respond_forever: answer, then wait for the next request.
-    asio::async_write(socket_, asio::buffer(*response_),
+    if (responder_ != nullptr)
+      made_response_ = (*responder_)(last_request_);
+    asio::async_write(socket_, asio::buffer(responder_ != nullptr ? made_response_ : *response_),
                       [self = shared_from_this()](const std::error_code& ec, std::size_t) {
                         if (self->stopped_) {
                           return;
@@ -447,6 +471,9 @@ class connection : public std::enable_shared_from_this<connection> {
   std::size_t index_ = 0;
   std::size_t slow_pos_ = 0;
   const std::string* response_ = nullptr; // respond_forever's response (points into script_)
+  const std::function<std::string(const std::string&)>* responder_ = nullptr; // respond_by's
+  std::string last_request_;              // the request being answered
+  std::string made_response_;             // respond_by's answer to it
   std::string inbuf_;                     // received, not yet consumed bytes
   std::array<char, 16384> readbuf_{};
   bool stopped_ = false;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <xfer/detail/read_buffer.hpp>
+#include <xfer/fault_injection.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/tls_context.hpp>
 #include <xfer/detail/tls_verification.hpp>
@@ -84,6 +85,10 @@ public:
       return;
     }
     set_phase(phase::resolving, transfer_state::resolving);
+    if (auto fault = injected(io_operation::resolve); fault.error) {
+      post_completion([fault](connection& c) { c.on_resolved(fault.error, {}); });
+      return;
+    }
     resolver_.emplace(socket_.get_executor());
     resolver_->async_resolve(
         std::string(t.target.host()), std::to_string(t.target.port()),
@@ -135,8 +140,9 @@ public:
   }
 
   /// Whether an idle connection still looks usable: the server has neither
-  /// closed it nor sent unsolicited bytes (one non-blocking peek, as curl does
-  /// before reusing a connection for a request that cannot be retried).
+  /// closed it nor sent bytes nobody asked for (say, a body after a 204 or a
+  /// HEAD response, which must never be read as the next response). One
+  /// non-blocking peek before each reuse, as curl checks a connection.
   bool looks_alive() noexcept {
     char probe;
     const auto n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -178,6 +184,10 @@ private:
 
   void connect_to_endpoints() {
     set_phase(phase::connecting, transfer_state::connecting);
+    if (auto fault = injected(io_operation::connect); fault.error) {
+      post_completion([fault](connection& c) { c.on_connected(fault.error); });
+      return;
+    }
     asio::async_connect(socket_, endpoints_,
                         [self = ref<connection>(this)](const asio::error_code& error,
                                                        const asio::ip::tcp::endpoint&) {
@@ -224,6 +234,10 @@ private:
     }
     if (auto* sessions = tls_context_->sessions())
       sessions->apply(session_key_, ssl);
+    if (auto fault = injected(io_operation::handshake); fault.error) {
+      post_completion([fault](connection& c) { c.on_handshake(fault.error); });
+      return;
+    }
     tls_->async_handshake(asio::ssl::stream_base::client,
                           [self = ref<connection>(this)](const asio::error_code& error) {
                             self->on_handshake(error);
@@ -324,6 +338,10 @@ private:
   template <class Buffers>
   void write(const Buffers& buffers) {
     writing_ = true;
+    if (auto fault = injected(io_operation::write); fault.error) {
+      post_completion([fault](connection& c) { c.on_written(fault.error); });
+      return;
+    }
     auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t) {
       self->on_written(error);
     };
@@ -422,6 +440,13 @@ private:
       return;
     auto space = buffer_.prepare();
     reading_ = true;
+    if (auto fault = injected(io_operation::read); fault.error || fault.max_read) {
+      if (fault.error) {
+        post_completion([fault](connection& c) { c.on_read(fault.error, 0); });
+        return;
+      }
+      space = space.first(std::min(space.size(), fault.max_read));
+    }
     auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t n) {
       self->on_read(error, n);
     };
@@ -492,6 +517,11 @@ private:
       fail(http1::to_errc(static_cast<http1::error>(parse_error.value())), parse_error.message());
       return;
     }
+    if (t->abort_result) {
+      // fail_on_error: the body is not wanted, and the connection is closed rather than drained.
+      fail(static_cast<errc>(t->abort_result.value()), t->error_detail);
+      return;
+    }
     if (t->abort_requested) {
       fail(errc::write_error, t->error_detail);
       return;
@@ -559,7 +589,7 @@ private:
     current_.reset();
     if (t) {
       t->connection = nullptr;
-      if (t->error_detail.empty() || code != errc::write_error)
+      if (t->error_detail.empty() || (code != errc::write_error && code != errc::http_returned_error))
         t->error_detail = std::move(detail);
       owner_->transfer_finished(*t, code);
     }
@@ -606,6 +636,8 @@ private:
       return;
     }
     timer_armed_ = true;
+    if (injected(io_operation::timer).expire_now)
+      deadline = std::chrono::steady_clock::now();
     timer_.expires_at(deadline);
     timer_.async_wait([self = ref<connection>(this)](const asio::error_code& error) {
       self->on_timer(error);
@@ -629,6 +661,20 @@ private:
     fail(errc::operation_timedout, "Operation timed out after " + std::to_string(elapsed.count()) +
                                        " milliseconds with " +
                                        std::to_string(t.info.bytes_downloaded) + " bytes received");
+  }
+
+  /// The fault a test injector wants for the next `op`; none without an injector.
+  injected_fault injected(io_operation op) {
+    fault_injector* injector = owner_ ? owner_->faults() : nullptr;
+    return injector ? injector->next(op) : injected_fault{};
+  }
+
+  /// Runs `complete(*this)` later on the executor, as an operation's completion would.
+  template <class Completion>
+  void post_completion(Completion complete) {
+    asio::post(socket_.get_executor(), [self = ref<connection>(this), complete]() mutable {
+      complete(*self);
+    });
   }
 
   /// Marks the engine as inside a user callback for the scope's duration.

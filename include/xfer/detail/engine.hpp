@@ -7,6 +7,7 @@
 #include <xfer/detail/tls_session_cache.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/error.hpp>
+#include <xfer/fault_injection.hpp>
 #include <xfer/multi_options.hpp>
 
 #include <asio/error.hpp>
@@ -48,6 +49,10 @@ public:
   std::size_t open_connections() const noexcept { return connections_.size(); }
   /// Idle connections in the pool.
   std::size_t idle_connections() const noexcept { return idle_count_; }
+
+  /// The test hook, or null (the normal case).
+  fault_injector* faults() const noexcept { return faults_.get(); }
+  void set_fault_injector(std::shared_ptr<fault_injector> injector) { faults_ = std::move(injector); }
 
   bool in_callback() const noexcept { return callback_depth_ > 0; }
   void enter_callback() noexcept { ++callback_depth_; }
@@ -285,8 +290,7 @@ private:
         ref<connection_type> conn = std::move(slot.idle.back());
         slot.idle.pop_back();
         --idle_count_;
-        if (now - conn->idle_since() > options_.max_idle_time ||
-            (!t.retryable() && !conn->looks_alive())) {
+        if (now - conn->idle_since() > options_.max_idle_time || !conn->looks_alive()) {
           conn->close_socket();
           connection_closed(*conn);
           continue;
@@ -417,6 +421,7 @@ private:
   std::size_t waiting_count_ = 0;
   std::uint64_t next_queue_sequence_ = 0;
   int callback_depth_ = 0;
+  std::shared_ptr<fault_injector> faults_;
 };
 
 } // namespace xfer::detail

@@ -62,6 +62,7 @@ public:
   write_callback on_write;
   std::chrono::milliseconds connect_timeout{300'000};
   std::chrono::milliseconds timeout{0}; ///< total; 0 = none
+  bool fail_on_error = false;           ///< status >= 400 ends the transfer with http_returned_error
   http1::response_limits limits;
   std::string user_agent = "xfer/" XFER_VERSION_STRING;
   tls_options tls;
@@ -69,6 +70,7 @@ public:
   // ---- response
   http1::response_parser parser;
   int status = 0;
+  std::string reason;                   ///< the final response's reason phrase
   headers response_headers;
   std::string response_body;
   transfer_info info;
@@ -91,6 +93,7 @@ public:
   bool stale_retry_allowed = true;      ///< one retry on a reused connection the server had closed
   bool paused = false;
   bool abort_requested = false;         ///< the write callback asked to stop
+  std::error_code abort_result;         ///< set when the transfer must stop with this result (fail_on_error)
   std::uint64_t upload_offset = 0;      ///< request body bytes already handed to the socket
 
   transfer_impl() : parser(limits) {}
@@ -102,6 +105,7 @@ public:
   void reset_for_run() {
     parser.set_limits(limits);
     status = 0;
+    reason.clear();
     response_headers.clear();
     response_body.clear();
     clear_info();
@@ -111,6 +115,7 @@ public:
     stale_retry_allowed = true;
     paused = false;
     abort_requested = false;
+    abort_result.clear();
     upload_offset = 0;
   }
 
@@ -146,14 +151,23 @@ public:
   }
 
   // ---- http1::response_parser handler
-  void on_status(int code, int version_minor, std::string_view) {
+  void on_status(int code, int version_minor, std::string_view reason_phrase) {
     status = code;
+    reason.assign(reason_phrase);
     info.response_code = code;
     info.http_version_minor = version_minor;
   }
   void on_header(std::string_view name, std::string_view value) { response_headers.add(name, value); }
-  void on_headers_complete() { set_state(transfer_state::receiving_body); }
+  void on_headers_complete() {
+    set_state(transfer_state::receiving_body);
+    if (fail_on_error && status >= 400) {
+      abort_result = errc::http_returned_error;
+      error_detail = "The requested URL returned error: " + std::to_string(status);
+    }
+  }
   bool on_body(std::string_view data) {
+    if (abort_result)
+      return false;
     if (!on_write) {
       response_body.append(data);
       info.bytes_downloaded += data.size();

@@ -174,7 +174,7 @@ private:
     body_close,   // close-delimited body
     chunk_line,   // before a chunk-size line
     chunk_data,   // in chunk data, remaining_ bytes left
-    chunk_end,    // before the CRLF after chunk data
+    chunk_data_end, // before the CRLF after chunk data
     trailer_line, // in the trailer section
     complete,
     failed,
@@ -326,7 +326,7 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
       remaining_ -= n;
       if (remaining_ == 0) {
         if (state_ == state::chunk_data) {
-          state_ = state::chunk_end;
+          state_ = state::chunk_data_end;
         } else {
           state_ = state::complete;
           handler.on_complete();
@@ -366,7 +366,7 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
       }
       break;
     }
-    case state::chunk_end: {
+    case state::chunk_data_end: {
       if (rest.empty())
         return pos;
       if (rest[0] != '\r' || (rest.size() > 1 && rest[1] != '\n'))

@@ -1,0 +1,583 @@
+// examples/xfer-get/main.cpp - xfer-get: a curl-like client on xfer, with a self-checking demo.
+//
+// Usage: xfer-get [options...] URL...      (xfer-get --help lists the options)
+//        xfer-get --demo                   (serves, downloads and verifies files on 127.0.0.1)
+//
+// Every URL becomes a job; one xfer::multi runs them all, one at a time or up to
+// --parallel-max at once, so connections to a host are reused across URLs.
+
+// First, for xfer 0.1.0: seen after <xfer/http1/request_writer.hpp> (as <xfer.hpp> orders
+// them), its enumerator `chunk_end` shadows http1::chunk_end and trips -Wshadow.
+#include <xfer/http1/response_parser.hpp>
+
+#include "demo_content.hpp"
+#include "demo_server.hpp"
+#include "heads.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "units.hpp"
+
+#include <xfer.hpp>
+
+#include <asio/version.hpp>
+
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xfer_get {
+namespace {
+
+constexpr std::string_view xfer_get_version = "0.1.0";
+/// The library's default User-Agent, set explicitly so that -v shows what was sent.
+constexpr std::string_view user_agent = "xfer/" XFER_VERSION_STRING;
+/// Exit status for a --demo body that does not match its file (no curl code means that).
+constexpr int exit_mismatch = 1;
+
+using clock = std::chrono::steady_clock;
+
+double seconds_between(clock::time_point from, clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+/// One URL to fetch, and everything its transfer produces.
+struct job {
+  // ---- what to do
+  std::string url;
+  const url_group* group = nullptr;
+  std::optional<output_slot> slot; ///< -o / -O
+  const demo_file* expect = nullptr; ///< --demo: what the body must be
+  std::string name;                  ///< for bars and messages: the URL's last path segment
+
+  // ---- doing it
+  xfer::transfer transfer;
+  output stdout_part = output::discard(); ///< this job's share of stdout
+  output file_out = output::discard();
+  output* body = nullptr;               ///< where the body goes
+  output* dump = nullptr;               ///< -D
+  std::optional<std::uint64_t> request_body_size;
+  clock::time_point started{};
+  std::optional<std::uint64_t> content_length;
+  int trace_stage = 0; ///< -v: 1 once the request was shown, 2 once the response head was
+  bool head_emitted = false;
+  bool http_failed = false; ///< -f saw a status >= 400
+  std::string write_failure;
+  std::uint64_t received = 0;
+  fnv1a sum;
+
+  // ---- outcome
+  bool done = false;
+  bool verified = false;
+  std::error_code result;
+  int exit_code = 0;
+};
+
+/// The last segment of the URL's path, as -O names files; empty when there is none.
+std::string remote_file_name(const std::string& url_text) {
+  std::error_code ec;
+  const xfer::url u = xfer::url::parse(url_text, ec);
+  if (ec)
+    return {};
+  const std::string_view path = u.path();
+  std::string name(path.substr(path.rfind('/') + 1));
+  return name == "." || name == ".." ? std::string() : name;
+}
+
+/// Runs every job through one multi and records each outcome in its job.
+class runner {
+public:
+  runner(const options& opts, std::vector<std::unique_ptr<job>>& jobs, bool parallel,
+         std::size_t parallel_max)
+      : opts_(opts), jobs_(jobs), parallel_(parallel),
+        limit_(parallel ? parallel_max : 1), progress_(want_bars()) {}
+
+  void run() {
+    started_ = clock::now();
+    std::size_t next = 0;
+    for (;;) {
+      while (active_.size() < limit_ && next < jobs_.size()) {
+        job& j = *jobs_[next++];
+        if (start(j))
+          active_.push_back(&j);
+      }
+      if (active_.empty() && next == jobs_.size())
+        break;
+      const int running = multi_.perform();
+      for (job* j : active_)
+        trace(*j);
+      while (auto msg = multi_.info_read()) {
+        job& j = job_of(msg->transfer());
+        const std::error_code result = msg->result();
+        multi_.remove(j.transfer);
+        std::erase(active_, &j);
+        finish(j, result);
+      }
+      if (progress_.due(clock::now()))
+        draw_progress();
+      if (active_.size() < limit_ && next < jobs_.size())
+        continue;
+      if (running > 0 || !active_.empty())
+        multi_.poll(std::chrono::milliseconds(100));
+    }
+    finished_ = clock::now();
+    for (auto& [path, file] : dump_files_)
+      file.finish(false);
+  }
+
+  /// Erases the bars and prints `summary` in their place (nothing when no bars were shown).
+  void end_progress(std::string_view summary) { progress_.finish(summary); }
+  bool showed_progress() const noexcept { return progress_.enabled(); }
+  double elapsed() const { return seconds_between(started_, finished_); }
+
+private:
+  /// Bars only on a terminal's stderr, and never where they would mix with other output.
+  bool want_bars() const {
+    if (opts_.silent || opts_.verbose || !::isatty(STDERR_FILENO))
+      return false;
+    if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb")
+      return false;
+    if (::isatty(STDOUT_FILENO)) {
+      for (const auto& j : jobs_) {
+        const url_group& g = *j->group;
+        if ((!j->slot && !j->expect) || (j->slot && j->slot->path == "-") || g.dump_header == "-")
+          return false; // response bytes go to the same terminal
+      }
+    }
+    return true;
+  }
+
+  job& job_of(const xfer::transfer& t) {
+    for (job* j : active_)
+      if (&j->transfer == &t)
+        return *j;
+    throw std::logic_error("xfer-get: a completion message for an unknown transfer");
+  }
+
+  /// Sets the transfer up and adds it; false when the job failed before it could start.
+  bool start(job& j) {
+    const url_group& g = *j.group;
+    j.started = clock::now();
+    j.stdout_part = parallel_ ? output::to_memory() : output::to_stdout();
+
+    std::string path;
+    if (j.slot) {
+      path = j.slot->remote_name ? remote_file_name(j.url) : j.slot->path;
+      if (path.empty()) {
+        fail_early(j, xfer::errc::write_error, "Remote file name has no length");
+        return false;
+      }
+    }
+    if (j.slot && path != "-") {
+      std::filesystem::path file = path;
+      if (!g.output_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(g.output_dir, ec);
+        file = std::filesystem::path(g.output_dir) / file;
+      }
+      j.file_out = output::to_file(file);
+      j.body = &j.file_out;
+    } else {
+      // A demo body without -o/-O goes nowhere: file_out is still the discarding output.
+      j.body = j.expect && !j.slot ? &j.file_out : &j.stdout_part;
+    }
+    const std::string last_segment = remote_file_name(j.url);
+    j.name = last_segment.empty() ? j.url : last_segment;
+    if (g.dump_header) {
+      if (*g.dump_header == "-")
+        j.dump = &j.stdout_part;
+      else
+        j.dump = &dump_files_.try_emplace(*g.dump_header, output::to_file(*g.dump_header))
+                      .first->second;
+    }
+
+    xfer::transfer& t = j.transfer;
+    t.set_url(j.url);
+    t.set_user_agent(user_agent);
+    t.set_method(g.method ? *g.method : g.head ? "HEAD" : g.data ? "POST" : "GET");
+    bool has_content_type = false;
+    for (const auto& [name, value] : g.headers) {
+      t.add_header(name, value);
+      has_content_type = has_content_type || xfer::iequals(name, "Content-Type");
+    }
+    if (g.data) {
+      if (!has_content_type)
+        t.add_header("Content-Type", "application/x-www-form-urlencoded");
+      t.set_body(*g.data);
+      j.request_body_size = g.data->size();
+    }
+    if (g.connect_timeout.count() > 0)
+      t.set_connect_timeout(g.connect_timeout);
+    if (g.max_time.count() > 0)
+      t.set_timeout(g.max_time);
+    t.set_write_callback([this, &j](std::string_view data) { return on_body(j, data); });
+    multi_.add(t);
+    return true;
+  }
+
+  /// Body bytes, in order, inside perform()/poll().
+  xfer::write_action on_body(job& j, std::string_view data) {
+    if (!j.head_emitted) {
+      emit_head(j);
+      if (!j.write_failure.empty())
+        return xfer::write_action::abort; // -D or -I could not be written
+    }
+    if (j.group->fail && j.transfer.status() >= 400) {
+      j.http_failed = true; // stop at once; the body is not wanted
+      return xfer::write_action::abort;
+    }
+    j.received += data.size();
+    if (j.expect)
+      j.sum.update(data);
+    if (!j.body->write(data)) {
+      j.write_failure = j.body->error();
+      return xfer::write_action::abort;
+    }
+    return xfer::write_action::proceed;
+  }
+
+  /// The response head is complete: show it (-v), dump it (-D), write it as the output (-I).
+  void emit_head(job& j) {
+    j.head_emitted = true;
+    trace(j);
+    const std::string head = response_head_text(j.transfer);
+    if (j.dump && !j.dump->write(head))
+      j.write_failure = j.dump->error();
+    const bool failing = j.group->fail && j.transfer.status() >= 400;
+    if (j.group->head && !failing && !j.body->write(head))
+      j.write_failure = j.body->error();
+  }
+
+  /// -v: prints what became known about the transfer since the last call, in curl's style.
+  void trace(job& j) {
+    if (!opts_.verbose)
+      return;
+    xfer::transfer& t = j.transfer;
+    const xfer::transfer_info& info = t.info();
+    std::string out;
+    if (j.trace_stage == 0 && info.attempts > 0) {
+      std::error_code ec;
+      const xfer::url u = xfer::url::parse(j.url, ec);
+      if (info.connection_reused)
+        out += "* Re-using existing connection with host " + std::string(u.host()) + "\n";
+      else
+        out += "*   Trying " + std::string(u.host()) + ":" + std::to_string(u.port()) +
+               "...\n* Connected to " + std::string(u.host()) + " port " +
+               std::to_string(u.port()) + "\n";
+      out += prefix_lines(request_head_text(t, user_agent, j.request_body_size), "> ");
+      j.trace_stage = 1;
+    }
+    const bool head_complete = t.state() == xfer::transfer_state::receiving_body ||
+                               t.state() == xfer::transfer_state::done || j.head_emitted;
+    if (j.trace_stage == 1 && t.status() != 0 && head_complete) {
+      if (j.request_body_size && *j.request_body_size > 0 &&
+          info.bytes_uploaded == *j.request_body_size)
+        out += "* upload completely sent off: " + std::to_string(info.bytes_uploaded) + " bytes\n";
+      out += prefix_lines(response_head_text(t), "< ");
+      j.trace_stage = 2;
+    }
+    std::fputs(out.c_str(), stderr);
+  }
+
+  void fail_early(job& j, xfer::errc code, std::string detail) {
+    j.done = true;
+    j.result = code;
+    j.exit_code = static_cast<int>(code);
+    report(j, detail);
+    flush_stdout();
+  }
+
+  /// The transfer completed (or failed): close its outputs, check it, report it.
+  void finish(job& j, std::error_code result) {
+    xfer::transfer& t = j.transfer;
+    if (!j.head_emitted && t.status() != 0)
+      emit_head(j);
+    trace(j);
+    if (opts_.verbose && j.trace_stage == 0 &&
+        (result == xfer::errc::couldnt_connect || result == xfer::errc::operation_timedout)) {
+      std::error_code ec;
+      const xfer::url u = xfer::url::parse(j.url, ec);
+      std::fprintf(stderr, "*   Trying %s:%u...\n", std::string(u.host()).c_str(),
+                   static_cast<unsigned>(u.port()));
+    }
+
+    std::string detail = t.error_detail();
+    if (j.http_failed || (!result && j.group->fail && t.status() >= 400)) {
+      result = xfer::errc::http_returned_error;
+      detail = "The requested URL returned error: " + std::to_string(t.status());
+    } else if (!j.write_failure.empty() && (!result || result == xfer::errc::write_error)) {
+      result = xfer::errc::write_error;
+      detail = j.write_failure;
+    }
+    if (!j.body->finish(/*create_empty=*/!result) && !result) {
+      result = xfer::errc::write_error;
+      detail = j.body->error();
+    }
+
+    j.done = true;
+    j.result = result;
+    j.exit_code = result.value();
+    if (!result && j.expect) {
+      j.verified = j.received == j.expect->size && j.sum.value() == j.expect->checksum;
+      if (!j.verified) {
+        j.exit_code = exit_mismatch;
+        char text[160];
+        std::snprintf(text, sizeof text,
+                      "%s does not match: got %llu bytes (checksum %016llx), expected %llu "
+                      "(checksum %016llx)",
+                      j.name.c_str(), static_cast<unsigned long long>(j.received),
+                      static_cast<unsigned long long>(j.sum.value()),
+                      static_cast<unsigned long long>(j.expect->size),
+                      static_cast<unsigned long long>(j.expect->checksum));
+        report(j, text);
+      }
+    }
+    if (result)
+      report(j, detail);
+    flush_stdout();
+  }
+
+  /// Prints `xfer-get: (N) message: detail` (or the detail alone for a demo mismatch).
+  void report(const job& j, const std::string& detail) {
+    if (opts_.silent && !opts_.show_error)
+      return;
+    progress_.clear();
+    std::string line = "xfer-get: ";
+    if (j.result)
+      line += "(" + std::to_string(j.result.value()) + ") " + j.result.message() +
+              (detail.empty() ? "" : ": " + detail);
+    else
+      line += detail;
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+
+  /// Parallel runs: writes finished jobs' stdout shares in URL order.
+  void flush_stdout() {
+    while (next_flush_ < jobs_.size() && jobs_[next_flush_]->done) {
+      job& j = *jobs_[next_flush_++];
+      if (!parallel_)
+        continue;
+      const std::string& held = j.stdout_part.held();
+      if (!held.empty() && !(stdout_.write(held) && stdout_.finish(false)) && !j.result) {
+        j.result = xfer::errc::write_error;
+        j.exit_code = j.result.value();
+        report(j, stdout_.error());
+      }
+      j.stdout_part = output::discard(); // frees the memory
+    }
+  }
+
+  void draw_progress() {
+    const auto now = clock::now();
+    bars_.clear();
+    for (job* j : active_) {
+      const xfer::transfer& t = j->transfer;
+      if (!j->content_length && t.state() == xfer::transfer_state::receiving_body &&
+          t.method() != "HEAD") {
+        if (auto value = t.response_headers().find("Content-Length")) {
+          std::uint64_t n = 0;
+          const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+          if (ec == std::errc() && end == value->data() + value->size())
+            j->content_length = n;
+        }
+      }
+      bars_.push_back({j->name, t.info().bytes_downloaded, j->content_length,
+                       seconds_between(j->started, now)});
+    }
+    std::string footer;
+    if (jobs_.size() > 1) {
+      std::uint64_t bytes = 0;
+      std::size_t done = 0;
+      for (const auto& j : jobs_) {
+        bytes += j->done ? j->received : j->transfer.info().bytes_downloaded;
+        done += j->done ? 1 : 0;
+      }
+      const double seconds = seconds_between(started_, now);
+      footer = "total: " + std::to_string(done) + " of " + std::to_string(jobs_.size()) +
+               " done, " + format_bytes(bytes) + ", " + format_rate(bytes, seconds);
+    }
+    progress_.draw(bars_, footer, now);
+  }
+
+  const options& opts_;
+  std::vector<std::unique_ptr<job>>& jobs_;
+  bool parallel_;
+  std::size_t limit_;
+  xfer::multi multi_;
+  progress_display progress_;
+  std::vector<job*> active_;
+  std::vector<bar_state> bars_;
+  std::map<std::string, output> dump_files_;
+  output stdout_ = output::to_stdout();
+  std::size_t next_flush_ = 0;
+  clock::time_point started_{};
+  clock::time_point finished_{};
+};
+
+void print_version() {
+  std::printf("xfer-get %.*s (xfer %s)\n", static_cast<int>(xfer_get_version.size()),
+              xfer_get_version.data(), XFER_VERSION_STRING);
+  std::printf("Libraries: Asio/%d.%d.%d\n", ASIO_VERSION / 100000, ASIO_VERSION / 100 % 1000,
+              ASIO_VERSION % 100);
+#if __has_include(<xfer/tls_options.hpp>)
+  std::printf("Protocols: http https\n");
+#else
+  std::printf("Protocols: http\n");
+#endif
+  std::printf("Features: keep-alive parallel progress-bars demo-server\n");
+}
+
+/// Turns the URL groups into jobs, pairing each URL with its -o/-O by position.
+std::vector<std::unique_ptr<job>> make_jobs(const options& opts) {
+  std::vector<std::unique_ptr<job>> jobs;
+  for (const url_group& g : opts.groups) {
+    for (std::size_t i = 0; i < g.urls.size(); ++i) {
+      auto j = std::make_unique<job>();
+      j->url = g.urls[i];
+      j->group = &g;
+      if (i < g.outputs.size())
+        j->slot = g.outputs[i];
+      jobs.push_back(std::move(j));
+    }
+  }
+  return jobs;
+}
+
+int first_failure(const std::vector<std::unique_ptr<job>>& jobs) {
+  for (const auto& j : jobs)
+    if (j->exit_code != 0)
+      return j->exit_code;
+  return 0;
+}
+
+/// --demo: serve, fetch with -Z semantics, verify, summarise.
+int run_demo(options& opts) {
+  url_group& group = opts.groups.front();
+  if (opts.groups.size() > 1 || !group.urls.empty())
+    throw usage_error("--demo takes no URL");
+  std::vector<demo_file> files = plan_demo_files(opts.demo_files, opts.demo_size);
+  std::uint64_t planned = 0;
+  for (const auto& f : files)
+    planned += f.size;
+  demo_server server(files);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+
+  // -O or --output-dir saves every file under its own name; -o names files in order.
+  bool save_all = !group.output_dir.empty();
+  for (const auto& slot : group.outputs)
+    save_all = save_all || slot.remote_name;
+  std::vector<output_slot> outputs = group.outputs;
+  std::erase_if(outputs, [](const output_slot& s) { return s.remote_name; });
+  for (const auto& f : files)
+    group.urls.push_back(base + f.name);
+  std::vector<std::unique_ptr<job>> jobs = make_jobs(opts);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i]->expect = &files[i];
+    jobs[i]->slot.reset();
+    if (i < outputs.size())
+      jobs[i]->slot = outputs[i];
+    else if (save_all)
+      jobs[i]->slot = output_slot{{}, true};
+  }
+
+  const std::size_t parallel_max = opts.parallel_max.value_or(8);
+  std::printf("xfer-get demo: %zu files, %s, from %s, %zu at a time\n", files.size(),
+              format_bytes(planned).c_str(), base.c_str(), parallel_max);
+  std::fflush(stdout);
+
+  runner r(opts, jobs, /*parallel=*/true, parallel_max);
+  r.run();
+  r.end_progress({});
+
+  std::uint64_t bytes = 0;
+  std::size_t verified = 0, opened = 0, reused = 0;
+  for (const auto& j : jobs) {
+    bytes += j->received;
+    verified += j->verified ? 1 : 0;
+    if (j->transfer.info().attempts > 0)
+      (j->transfer.info().connection_reused ? reused : opened) += 1;
+  }
+  const double seconds = r.elapsed();
+  const std::string verdict =
+      verified == jobs.size()
+          ? "all " + std::to_string(verified) + " files verified"
+          : std::to_string(verified) + " of " + std::to_string(jobs.size()) +
+                " files verified, " + std::to_string(jobs.size() - verified) + " FAILED";
+  std::printf("%zu files, %s (%llu bytes) in %s, %s; %zu connections opened, %zu reused; %s\n",
+              jobs.size(), format_bytes(bytes).c_str(), static_cast<unsigned long long>(bytes),
+              format_seconds(seconds).c_str(), format_rate(bytes, seconds).c_str(), opened, reused,
+              verdict.c_str());
+  if (opts.verbose)
+    std::fprintf(stderr, "* demo server: %zu connections accepted, %zu requests served\n",
+                 server.connections_accepted(), server.requests_served());
+  return first_failure(jobs);
+}
+
+/// Everything else: the URLs of the command line.
+int run_urls(const options& opts) {
+  std::vector<std::unique_ptr<job>> jobs = make_jobs(opts);
+  if (jobs.empty())
+    throw usage_error("no URL specified!");
+  runner r(opts, jobs, opts.parallel, opts.parallel_max.value_or(50));
+  r.run();
+  if (r.showed_progress()) {
+    std::uint64_t bytes = 0;
+    std::size_t failed = 0;
+    for (const auto& j : jobs) {
+      bytes += j->received;
+      failed += j->exit_code != 0 ? 1 : 0;
+    }
+    const double seconds = r.elapsed();
+    std::string summary = std::to_string(jobs.size()) +
+                          (jobs.size() == 1 ? " transfer" : " transfers") +
+                          (failed ? " (" + std::to_string(failed) + " failed)" : "") + ", " +
+                          format_bytes(bytes) + " in " + format_seconds(seconds) + ", " +
+                          format_rate(bytes, seconds);
+    r.end_progress(summary);
+  }
+  return first_failure(jobs);
+}
+
+} // namespace
+} // namespace xfer_get
+
+int main(int argc, char** argv) {
+  using namespace xfer_get;
+  std::signal(SIGPIPE, SIG_IGN); // a closed stdout is a write error (23), not a kill
+  try {
+    options opts = parse_options(argc, argv);
+    if (opts.help) {
+      std::fputs(usage_text().c_str(), stdout);
+      return 0;
+    }
+    if (opts.version) {
+      print_version();
+      return 0;
+    }
+    if (!opts.silent)
+      for (const auto& w : opts.warnings)
+        std::fprintf(stderr, "xfer-get: warning: %s\n", w.c_str());
+    return opts.demo ? run_demo(opts) : run_urls(opts);
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "xfer-get: %s\nxfer-get: try 'xfer-get --help' for more information\n",
+                 e.what());
+    return 2;
+  } catch (const xfer::multi_error& e) {
+    std::fprintf(stderr, "xfer-get: %s\n", e.what());
+    return static_cast<int>(xfer::errc::failed_init);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xfer-get: %s\n", e.what());
+    return static_cast<int>(xfer::errc::failed_init);
+  }
+}

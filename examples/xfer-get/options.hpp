@@ -1,0 +1,354 @@
+// examples/xfer-get/options.hpp - xfer-get's command line, parsed into a struct as curl reads it.
+#pragma once
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace xfer_get {
+
+/// A command-line mistake: xfer-get prints it and exits with 2 (curl's CURLE_FAILED_INIT).
+class usage_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Where one URL's body goes when -o or -O names it.
+struct output_slot {
+  std::string path;         ///< -o FILE
+  bool remote_name = false; ///< -O: the last segment of the URL's path
+};
+
+/// The options that apply to the URLs of one group; --next starts a new group with all of
+/// them reset, as curl does.
+struct url_group {
+  std::vector<std::string> urls;
+  std::vector<output_slot> outputs; ///< paired with `urls` by position, as curl pairs them
+  std::vector<std::pair<std::string, std::string>> headers; ///< -H, in order
+  std::optional<std::string> method;                        ///< -X
+  std::optional<std::string> data;                          ///< -d parts joined with '&'
+  bool head = false;                                        ///< -I
+  bool fail = false;                                        ///< -f
+  std::optional<std::string> dump_header;                   ///< -D; "-" is stdout
+  std::string output_dir;                                   ///< --output-dir
+  std::chrono::milliseconds max_time{0};                    ///< --max-time; 0 = none
+  std::chrono::milliseconds connect_timeout{0}; ///< --connect-timeout; 0 = the library's default
+};
+
+/// Everything the command line says.
+struct options {
+  std::vector<url_group> groups = std::vector<url_group>(1);
+  bool silent = false;
+  bool show_error = false;
+  bool verbose = false;
+  bool parallel = false;
+  std::optional<std::size_t> parallel_max; ///< unset: 50 (8 for --demo)
+  bool demo = false;
+  std::size_t demo_files = 24;
+  std::optional<std::uint64_t> demo_size; ///< unset: sizes vary from 16 KiB to 4 MiB
+  bool help = false;
+  bool version = false;
+  std::vector<std::string> warnings; ///< printed unless -s
+};
+
+inline constexpr std::size_t parallel_max_limit = 300; // curl's cap too
+
+inline std::string usage_text() {
+  return R"(Usage: xfer-get [options...] <url>...
+       xfer-get --demo [--demo-files N] [--demo-size BYTES] [options...]
+
+A small curl-like HTTP/1.1 client built on the xfer library.
+
+ -o, --output FILE         write the body of a URL to FILE (one -o per URL, in order)
+ -O, --remote-name         name a URL's output file after the last segment of its path
+     --output-dir DIR      put -o/-O files in DIR (created if missing); with --demo,
+                           save every demo file there
+ -D, --dump-header FILE    write the response headers to FILE ('-' = stdout)
+ -H, --header "N: v"       add a request header; "Name:" removes a default one
+ -X, --request METHOD      send METHOD instead of GET (or POST with -d)
+ -d, --data DATA           POST DATA as application/x-www-form-urlencoded; @FILE reads
+                           FILE without its CR and LF, @- reads stdin; several -d are
+                           joined with '&'
+     --data-binary DATA    as -d, but @FILE is sent unchanged
+ -I, --head                send HEAD and write the response headers as the output
+ -f, --fail                fail with exit 22 on HTTP status >= 400; the body is not written
+ -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
+     --connect-timeout SECONDS
+                           limit the time to connect, fractions allowed (exit 28)
+ -Z, --parallel            run transfers in parallel; bodies bound for stdout are kept in
+                           memory and written in URL order as their transfers end
+     --parallel-max N      at most N transfers at a time (default 50, --demo 8; max 300)
+ -:, --next                start a new group of URLs: resets -o -O -D -H -X -d -I -f -m
+                           --connect-timeout --output-dir
+ -s, --silent              no progress bars, no error messages
+ -S, --show-error          with -s, still print error messages
+ -v, --verbose             print the request ('> '), the response head ('< ') and notes
+                           ('* ') on stderr
+     --demo                serve demo files from 127.0.0.1 (an ephemeral port, inside this
+                           process), download them all with -Z, verify every body (size
+                           and checksum) and print a summary on stdout
+     --demo-files N        number of demo files (default 24)
+     --demo-size BYTES     size of every demo file (default: 16 KiB to 4 MiB, varied);
+                           suffixes k, M, G are powers of 1024
+ -V, --version             print the version and features
+ -h, --help                print this help
+
+Transfers share one connection pool, so connections to a host are reused; without -Z they
+run one after the other. Progress bars appear on stderr when it is a terminal, unless -s or
+-v is given or a body goes to stdout on a terminal.
+
+Exit status: 0 when every transfer succeeded; else the code of the first failed transfer
+in URL order, with curl's numbers (6 resolve, 7 connect, 22 HTTP error with -f, 23 write,
+28 timeout, ...); 2 for a command-line mistake; 1 when a --demo body fails verification.
+)";
+}
+
+namespace detail {
+
+enum class option_id {
+  output, remote_name, output_dir, dump_header, header, request, data, data_binary, head, fail,
+  max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
+  demo, demo_files, demo_size, version, help,
+};
+
+struct option_spec {
+  char short_name; ///< 0 when the option has only a long name
+  std::string_view long_name;
+  bool takes_value;
+  option_id id;
+};
+
+inline constexpr option_spec option_table[] = {
+    {'o', "output", true, option_id::output},
+    {'O', "remote-name", false, option_id::remote_name},
+    {0, "output-dir", true, option_id::output_dir},
+    {'D', "dump-header", true, option_id::dump_header},
+    {'H', "header", true, option_id::header},
+    {'X', "request", true, option_id::request},
+    {'d', "data", true, option_id::data},
+    {0, "data-binary", true, option_id::data_binary},
+    {'I', "head", false, option_id::head},
+    {'f', "fail", false, option_id::fail},
+    {'m', "max-time", true, option_id::max_time},
+    {0, "connect-timeout", true, option_id::connect_timeout},
+    {'Z', "parallel", false, option_id::parallel},
+    {0, "parallel-max", true, option_id::parallel_max},
+    {':', "next", false, option_id::next},
+    {0, "url", true, option_id::url},
+    {'s', "silent", false, option_id::silent},
+    {'S', "show-error", false, option_id::show_error},
+    {'v', "verbose", false, option_id::verbose},
+    {0, "demo", false, option_id::demo},
+    {0, "demo-files", true, option_id::demo_files},
+    {0, "demo-size", true, option_id::demo_size},
+    {'V', "version", false, option_id::version},
+    {'h', "help", false, option_id::help},
+};
+
+inline std::string option_name(const option_spec& spec) {
+  return spec.long_name.empty() ? std::string("-") + spec.short_name
+                                : "--" + std::string(spec.long_name);
+}
+
+/// SECONDS as curl reads them: a non-negative decimal number, fractions allowed.
+inline std::chrono::milliseconds parse_seconds(const option_spec& spec, std::string_view text) {
+  double seconds = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+      seconds < 0 || seconds > 1e9)
+    throw usage_error("option " + option_name(spec) + ": expected a number of seconds, got '" +
+                      std::string(text) + "'");
+  // A positive time below one millisecond still means "a limit", not "none".
+  const auto ms = static_cast<std::int64_t>(std::ceil(seconds * 1000.0));
+  return std::chrono::milliseconds(ms);
+}
+
+/// A non-negative integer with an optional k, M or G suffix (powers of 1024).
+inline std::uint64_t parse_count(const option_spec& spec, std::string_view text, bool suffixes) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  std::string_view rest(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  unsigned shift = 0;
+  if (suffixes && rest.size() == 1) {
+    switch (rest[0]) {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    default: break;
+    }
+    if (shift != 0)
+      rest.remove_prefix(1);
+  }
+  if (ec != std::errc() || end == text.data() || !rest.empty() || value > (UINT64_MAX >> shift))
+    throw usage_error("option " + option_name(spec) + ": expected a number, got '" +
+                      std::string(text) + "'");
+  return value << shift;
+}
+
+/// The text after '@' of -d: a file's content, or stdin's for "-". A file that cannot be
+/// read gives an empty part and a warning, as with curl.
+inline std::string read_data_file(const std::string& name, options& opts) {
+  if (name == "-")
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  std::ifstream in(name, std::ios::binary);
+  if (!in) {
+    opts.warnings.push_back("Couldn't read data from file \"" + name +
+                            "\", this makes an empty POST.");
+    return {};
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void add_data(url_group& group, std::string_view value, bool binary, options& opts) {
+  std::string part;
+  if (!value.empty() && value[0] == '@') {
+    part = read_data_file(std::string(value.substr(1)), opts);
+    if (!binary)
+      std::erase_if(part, [](char c) { return c == '\r' || c == '\n'; });
+  } else {
+    part = value;
+  }
+  if (group.data)
+    group.data->append("&").append(part);
+  else
+    group.data = std::move(part);
+}
+
+inline void add_header(url_group& group, std::string_view value, options& opts) {
+  const auto colon = value.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    opts.warnings.push_back("header \"" + std::string(value) +
+                            "\" ignored: expected \"Name: value\" or \"Name:\"");
+    return;
+  }
+  std::string_view field_value = value.substr(colon + 1);
+  while (!field_value.empty() && (field_value.front() == ' ' || field_value.front() == '\t'))
+    field_value.remove_prefix(1);
+  group.headers.emplace_back(std::string(value.substr(0, colon)), std::string(field_value));
+}
+
+inline void apply(options& opts, const option_spec& spec, std::string_view value) {
+  url_group& group = opts.groups.back();
+  switch (spec.id) {
+  case option_id::output: group.outputs.push_back({std::string(value), false}); break;
+  case option_id::remote_name: group.outputs.push_back({{}, true}); break;
+  case option_id::output_dir: group.output_dir = value; break;
+  case option_id::dump_header: group.dump_header = std::string(value); break;
+  case option_id::header: add_header(group, value, opts); break;
+  case option_id::request: group.method = std::string(value); break;
+  case option_id::data: add_data(group, value, false, opts); break;
+  case option_id::data_binary: add_data(group, value, true, opts); break;
+  case option_id::head: group.head = true; break;
+  case option_id::fail: group.fail = true; break;
+  case option_id::max_time: group.max_time = parse_seconds(spec, value); break;
+  case option_id::connect_timeout: group.connect_timeout = parse_seconds(spec, value); break;
+  case option_id::parallel: opts.parallel = true; break;
+  case option_id::parallel_max: {
+    const auto n = parse_count(spec, value, false);
+    if (n == 0)
+      throw usage_error("option --parallel-max: expected at least 1");
+    opts.parallel_max = static_cast<std::size_t>(std::min<std::uint64_t>(n, parallel_max_limit));
+    break;
+  }
+  case option_id::next:
+    if (group.urls.empty())
+      throw usage_error("option --next: no URL before it");
+    opts.groups.emplace_back();
+    break;
+  case option_id::url: group.urls.emplace_back(value); break;
+  case option_id::silent: opts.silent = true; break;
+  case option_id::show_error: opts.show_error = true; break;
+  case option_id::verbose: opts.verbose = true; break;
+  case option_id::demo: opts.demo = true; break;
+  case option_id::demo_files: {
+    const auto n = parse_count(spec, value, false);
+    if (n == 0 || n > 100'000)
+      throw usage_error("option --demo-files: expected 1 to 100000");
+    opts.demo_files = static_cast<std::size_t>(n);
+    break;
+  }
+  case option_id::demo_size: opts.demo_size = parse_count(spec, value, true); break;
+  case option_id::version: opts.version = true; break;
+  case option_id::help: opts.help = true; break;
+  }
+}
+
+inline const option_spec* find_long(std::string_view name) {
+  for (const auto& spec : option_table)
+    if (spec.long_name == name)
+      return &spec;
+  return nullptr;
+}
+
+inline const option_spec* find_short(char name) {
+  for (const auto& spec : option_table)
+    if (spec.short_name == name)
+      return &spec;
+  return nullptr;
+}
+
+/// Checks what only the whole group can tell.
+inline void check_group(url_group& group, options& opts) {
+  if (group.head && group.data)
+    throw usage_error("you can only select one HTTP request method: -I and -d do not mix");
+  if (group.outputs.size() > group.urls.size() && !opts.demo) // --demo adds its URLs later
+    opts.warnings.push_back("got more output options than URLs");
+}
+
+} // namespace detail
+
+/// Parses argv the way curl does: short options may be bundled ("-sSf") and take their value
+/// attached ("-ofile") or as the next argument; every other argument is a URL. Throws
+/// usage_error.
+inline options parse_options(int argc, char** argv) {
+  using namespace detail;
+  options opts;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto next_value = [&](const option_spec& spec) -> std::string_view {
+      if (i + 1 >= argc)
+        throw usage_error("option " + option_name(spec) + ": requires parameter");
+      return argv[++i];
+    };
+    if (arg.starts_with("--")) {
+      const option_spec* spec = find_long(arg.substr(2));
+      if (!spec)
+        throw usage_error("option " + std::string(arg) + ": is unknown");
+      apply(opts, *spec, spec->takes_value ? next_value(*spec) : std::string_view());
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      for (std::size_t k = 1; k < arg.size(); ++k) {
+        const option_spec* spec = find_short(arg[k]);
+        if (!spec)
+          throw usage_error("option -" + std::string(1, arg[k]) + ": is unknown");
+        if (!spec->takes_value) {
+          apply(opts, *spec, {});
+          continue;
+        }
+        apply(opts, *spec, k + 1 < arg.size() ? arg.substr(k + 1) : next_value(*spec));
+        break;
+      }
+      continue;
+    }
+    opts.groups.back().urls.emplace_back(arg);
+  }
+  if (opts.groups.size() > 1 && opts.groups.back().urls.empty())
+    throw usage_error("option --next: no URL after it");
+  for (auto& group : opts.groups)
+    check_group(group, opts);
+  return opts;
+}
+
+} // namespace xfer_get
