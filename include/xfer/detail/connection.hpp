@@ -327,7 +327,7 @@ private:
       fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);
       return;
     }
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(write_buffer_), asio::const_buffer()};
+    write_buffers buffers{asio::buffer(write_buffer_), asio::const_buffer(), asio::const_buffer()};
     if (t.body_kind == body_source::memory) {
       buffers[1] = asio::buffer(t.body_data);
       t.upload_offset = t.body_data.size();
@@ -335,8 +335,12 @@ private:
     write(buffers);
   }
 
-  template <class Buffers>
-  void write(const Buffers& buffers) {
+  /// Up to three buffers written in order with one gather write; unused ones
+  /// stay empty. One type for every write keeps the instantiations (and the
+  /// compile time) down.
+  using write_buffers = std::array<asio::const_buffer, 3>;
+
+  void write(const write_buffers& buffers) {
     writing_ = true;
     if (auto fault = injected(io_operation::write); fault.error) {
       post_completion([fault](connection& c) { c.on_written(fault.error); });
@@ -412,7 +416,7 @@ private:
       }
       upload_finished_ = true;
       if (chunked) {
-        write(asio::buffer(http1::last_chunk));
+        write({asio::buffer(http1::last_chunk)});
         return;
       }
       on_written({});
@@ -422,15 +426,13 @@ private:
     if (!chunked) {
       if (t.upload_offset == *t.body_size)
         upload_finished_ = true;
-      write(asio::buffer(upload_buffer_.data(), n));
+      write({asio::buffer(upload_buffer_.data(), n)});
       return;
     }
     write_buffer_.clear();
     http1::write_chunk_header(write_buffer_, n);
-    std::array<asio::const_buffer, 3> buffers{asio::buffer(write_buffer_),
-                                              asio::buffer(upload_buffer_.data(), n),
-                                              asio::buffer(http1::chunk_end)};
-    write(buffers);
+    write({asio::buffer(write_buffer_), asio::buffer(upload_buffer_.data(), n),
+           asio::buffer(http1::chunk_end)});
   }
 
   // ---- response
