@@ -144,7 +144,8 @@ public:
     if (refuse_reentry(ec) || refuse_when_failed(ec) || refuse_without_context(ec))
       return 0;
     try {
-      engine_->start_pending();
+      // Started from inside the run loop, so Asio recycles the handlers' memory.
+      engine_->post_start_pending();
       if (context_->stopped())
         context_->restart();
       context_->poll();
@@ -286,6 +287,8 @@ private:
     ec.clear();
     if (sleep_when_idle && wakeup_state_->exchange(false))
       return 0;
+    if (engine_->has_pending())
+      return 0; // transfers were added: the next perform() has work now (as curl_multi_poll)
     if (!sleep_when_idle && engine_->running() == 0)
       return 0;
     std::size_t handlers = 0;

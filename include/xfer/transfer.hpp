@@ -196,6 +196,7 @@ private:
   detail::transfer_impl& writable() {
     if (impl_->engine != nullptr && impl_->state != transfer_state::done)
       throw std::logic_error("xfer: a running transfer cannot be changed; remove it first");
+    impl_->request_head_valid = false;
     return *impl_;
   }
 

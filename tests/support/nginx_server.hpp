@@ -8,6 +8,9 @@
 //
 // nginx runs in the foreground (daemon off, master_process on, one worker) in its own process
 // group, with PR_SET_PDEATHSIG = SIGTERM so that it goes away if the thread that started it dies.
+// With options::tls it serves HTTPS (listen ... ssl) with the given certificate chain and key,
+// optionally requiring client certificates (options::client_ca_file).
+//
 // The destructor sends SIGTERM (fast shutdown), waits up to 5 s, then SIGKILLs the whole process
 // group, reaps the master and removes the prefix.
 #pragma once
@@ -121,13 +124,27 @@ inline std::string quoted(const std::filesystem::path& p) {
 
 } // namespace detail::nginx
 
+/// What nginx_server configures (nginx_server::options). Defined outside the class so that its
+/// default member initializers can be used in nginx_server's default argument.
+struct nginx_options {
+  std::string extra_http_config;   // appended inside http { }
+  std::string extra_server_config; // appended inside server { }
+  /// HTTPS: `listen ... ssl` with certificate_file (the chain to send, leaf first) and key_file;
+  /// url() then says https://.
+  bool tls = false;
+  std::string certificate_file{};
+  std::string key_file{};
+  /// ssl_protocols (nginx 1.22's default leaves TLS 1.3 out).
+  std::string tls_protocols = "TLSv1.2 TLSv1.3";
+  /// When set (and tls): clients must present a certificate that verifies against this PEM file
+  /// (ssl_verify_client on; ssl_client_certificate; ssl_verify_depth 3).
+  std::string client_ca_file{};
+};
+
 /// A real nginx serving static files from a temporary document root; see the file comment.
 class nginx_server {
  public:
-  struct options {
-    std::string extra_http_config;   // appended inside http { }
-    std::string extra_server_config; // appended inside server { }
-  };
+  using options = nginx_options;
 
   explicit nginx_server(options o = {}) : options_(std::move(o)) {
     namespace fs = std::filesystem;
@@ -162,9 +179,13 @@ class nginx_server {
 
   std::uint16_t port() const noexcept { return port_; }
 
-  /// "http://127.0.0.1:PORT" + path.
-  std::string url(std::string_view path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  /// "http://127.0.0.1:PORT" + path ("https://..." with options::tls).
+  std::string url(std::string_view path = "/") const { return url_for_host("127.0.0.1", path); }
+
+  /// "http(s)://HOST:PORT" + path, e.g. url_for_host("localhost") for a name-based TLS check.
+  std::string url_for_host(std::string_view host, std::string_view path = "/") const {
+    return std::string(options_.tls ? "https://" : "http://") + std::string(host) + ":" +
+           std::to_string(port_) + std::string(path);
   }
 
   /// The document root; files written there are served.
@@ -269,10 +290,20 @@ class nginx_server {
       << "  keepalive_timeout 60s;\n"
       << options_.extra_http_config << "\n"
       << "  server {\n"
-      << "    listen 127.0.0.1:" << port_ << ";\n"
+      << "    listen 127.0.0.1:" << port_ << (options_.tls ? " ssl" : "") << ";\n"
       << "    server_name localhost;\n"
-      << "    root " << quoted(p / "html") << ";\n"
-      << "    location = /status/404 { return 404 \"nope\"; }\n"
+      << "    root " << quoted(p / "html") << ";\n";
+    if (options_.tls) {
+      c << "    ssl_certificate " << quoted(options_.certificate_file) << ";\n"
+        << "    ssl_certificate_key " << quoted(options_.key_file) << ";\n"
+        << "    ssl_protocols " << options_.tls_protocols << ";\n";
+      if (!options_.client_ca_file.empty()) {
+        c << "    ssl_verify_client on;\n"
+          << "    ssl_client_certificate " << quoted(options_.client_ca_file) << ";\n"
+          << "    ssl_verify_depth 3;\n";
+      }
+    }
+    c << "    location = /status/404 { return 404 \"nope\"; }\n"
       << options_.extra_server_config << "\n"
       << "  }\n"
       << "}\n";

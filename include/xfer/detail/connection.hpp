@@ -144,6 +144,13 @@ public:
   /// HEAD response, which must never be read as the next response). One
   /// non-blocking peek before each reuse, as curl checks a connection.
   bool looks_alive() noexcept {
+    if (tls_) {
+      // Bytes may already sit inside the TLS layer, read from the socket with
+      // the last response's records: decrypted, or raw and not yet processed.
+      SSL* ssl = tls_->native_handle();
+      if (SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0)
+        return false;
+    }
     char probe;
     const auto n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -298,6 +305,19 @@ private:
     t.parser.reset(t.method == "HEAD");
     upload_finished_ = false;
     keep_alive_ = true;
+    if (!t.request_head_valid && !build_request_head(t))
+      return;
+    write_buffers buffers{asio::buffer(t.request_head), asio::const_buffer(), asio::const_buffer()};
+    if (t.body_kind == body_source::memory) {
+      buffers[1] = asio::buffer(t.body_data);
+      t.upload_offset = t.body_data.size();
+    }
+    write(buffers);
+  }
+
+  /// Serialises `t`'s request head into t.request_head; false (and the
+  /// transfer failed) when a header or the method is invalid.
+  bool build_request_head(transfer_impl& t) {
     http1::request_head head;
     head.method = t.method;
     head.target = t.target.target_view();
@@ -306,7 +326,10 @@ private:
     head.user_agent = t.user_agent;
     switch (t.body_kind) {
     case body_source::none:
-      head.framing = http1::body_framing::none;
+      // An explicit empty POST, PUT or PATCH still says Content-Length: 0.
+      head.framing = (t.method == "POST" || t.method == "PUT" || t.method == "PATCH")
+                         ? http1::body_framing::content_length
+                         : http1::body_framing::none;
       break;
     case body_source::memory:
       head.framing = http1::body_framing::content_length;
@@ -317,22 +340,15 @@ private:
       head.content_length = t.body_size.value_or(0);
       break;
     }
-    // Some methods carry no body but an explicit empty POST still says Content-Length: 0.
-    if (t.body_kind == body_source::none && (t.method == "POST" || t.method == "PUT" || t.method == "PATCH"))
-      head.framing = http1::body_framing::content_length;
-    write_buffer_.clear();
+    t.request_head.clear();
     std::error_code ec;
-    http1::write_request_head(write_buffer_, head, ec);
+    http1::write_request_head(t.request_head, head, ec);
     if (ec) {
       fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);
-      return;
+      return false;
     }
-    write_buffers buffers{asio::buffer(write_buffer_), asio::const_buffer(), asio::const_buffer()};
-    if (t.body_kind == body_source::memory) {
-      buffers[1] = asio::buffer(t.body_data);
-      t.upload_offset = t.body_data.size();
-    }
-    write(buffers);
+    t.request_head_valid = true;
+    return true;
   }
 
   /// Up to three buffers written in order with one gather write; unused ones

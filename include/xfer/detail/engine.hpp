@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -78,6 +79,23 @@ public:
         static_cast<engine*>(t->engine)->start(*t);
     });
     return {};
+  }
+
+  /// Whether transfers were added that no perform() has started yet.
+  bool has_pending() const noexcept { return !pending_.empty(); }
+
+  /// Starts the pending transfers from a handler on the executor (once per
+  /// batch), so their first operations are initiated inside the run loop.
+  void post_start_pending() {
+    if (pending_.empty() || start_posted_)
+      return;
+    start_posted_ = true;
+    asio::post(executor_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired())
+        return;
+      start_posted_ = false;
+      start_pending();
+    });
   }
 
   /// Starts every transfer added since the last call.
@@ -161,6 +179,7 @@ public:
     tls_sessions_.clear();
     connections_.clear();
     hosts_.clear();
+    origin_open_.clear();
     pending_.clear();
     messages_.clear();
     message_head_ = 0;
@@ -219,6 +238,7 @@ public:
     if (found != hosts_.end()) {
       host_slot& slot = found->second;
       --slot.open;
+      --*slot.origin_open;
       auto idle = std::find(slot.idle.begin(), slot.idle.end(), keep);
       if (idle != slot.idle.end()) {
         slot.idle.erase(idle);
@@ -241,12 +261,22 @@ public:
   }
 
 private:
-  /// Connections and waiting transfers of one origin.
+  /// Connections and waiting transfers of one pool key (origin + TLS configuration).
   struct host_slot {
     std::size_t open = 0;                     ///< open connections (any phase)
+    std::size_t* origin_open = nullptr;       ///< open connections to the origin, any TLS configuration
     std::vector<ref<connection_type>> idle;   ///< oldest first
     std::deque<ref<transfer_impl>> waiting;   ///< FIFO
   };
+
+  /// The slot of `pool_key`, linked to its origin's connection count (the
+  /// per-host limit counts every TLS configuration of an origin together).
+  host_slot& slot_for(const std::string& pool_key) {
+    host_slot& slot = hosts_[pool_key];
+    if (!slot.origin_open)
+      slot.origin_open = &origin_open_[pool_key.substr(0, pool_key.find('#'))];
+    return slot;
+  }
 
   void start(transfer_impl& t) {
     t.started_at = std::chrono::steady_clock::now();
@@ -283,7 +313,7 @@ private:
 
   /// Gives `t` an idle connection, a new one, or a place in the queue.
   void acquire(transfer_impl& t, bool fresh) {
-    host_slot& slot = hosts_[t.pool_key];
+    host_slot& slot = slot_for(t.pool_key);
     if (!fresh) {
       const auto now = std::chrono::steady_clock::now();
       while (!slot.idle.empty()) {
@@ -330,6 +360,7 @@ private:
     conn->open_index = connections_.size();
     connections_.push_back(conn);
     ++slot.open;
+    ++*slot.origin_open;
     conn->start_connect(t);
   }
 
@@ -338,7 +369,7 @@ private:
            connections_.size() >= options_.max_total_connections;
   }
   bool slot_free_for_host(const host_slot& slot) const noexcept {
-    return options_.max_host_connections == 0 || slot.open < options_.max_host_connections;
+    return options_.max_host_connections == 0 || *slot.origin_open < options_.max_host_connections;
   }
   bool can_open(const host_slot& slot) const noexcept {
     return !total_limit_reached() && slot_free_for_host(slot);
@@ -414,6 +445,7 @@ private:
   std::size_t message_head_ = 0;
   std::vector<ref<connection_type>> connections_;
   std::unordered_map<std::string, host_slot> hosts_;
+  std::unordered_map<std::string, std::size_t> origin_open_;
   std::unordered_map<std::string, std::shared_ptr<tls_context>> tls_contexts_;
   tls_session_cache tls_sessions_;
   std::size_t running_ = 0;
@@ -421,6 +453,8 @@ private:
   std::size_t waiting_count_ = 0;
   std::uint64_t next_queue_sequence_ = 0;
   int callback_depth_ = 0;
+  bool start_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); ///< expires with the engine
   std::shared_ptr<fault_injector> faults_;
 };
 

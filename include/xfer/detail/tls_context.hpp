@@ -108,7 +108,8 @@ private:
   static bool set_trust(SSL_CTX* ctx, const tls_options& o, std::error_code& ec,
                         std::string& detail) {
     if (o.ca_file.empty() && o.ca_path.empty() && o.ca_pem.empty()) {
-      load_system_store(ctx);
+      if (!o.insecure_skip_peer_verification) // nothing to verify against otherwise
+        load_system_store(ctx);
       return true;
     }
     if (!o.ca_file.empty() && !SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr))

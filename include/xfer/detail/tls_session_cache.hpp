@@ -31,8 +31,14 @@ public:
   /// Sets the cached session of `key` on `ssl` for resumption, if there is one.
   void apply(const std::string& key, SSL* ssl) const {
     auto found = sessions_.find(key);
-    if (found != sessions_.end())
-      SSL_set_session(ssl, found->second);
+    if (found == sessions_.end())
+      return;
+    // A copy: a resumed TLS 1.2 connection keeps the session it was given, and
+    // OpenSSL marks it unresumable when that connection ends without close_notify.
+    if (SSL_SESSION* copy = SSL_SESSION_dup(found->second)) {
+      SSL_set_session(ssl, copy);
+      SSL_SESSION_free(copy);
+    }
   }
 
   /// Forgets the session of `key` (after a failed handshake, say).

@@ -67,6 +67,11 @@ public:
   std::string user_agent = "xfer/" XFER_VERSION_STRING;
   tls_options tls;
 
+  /// The serialised request head, reused while the request is unchanged
+  /// (a transfer re-added with the same settings sends the same bytes).
+  std::string request_head;
+  bool request_head_valid = false;
+
   // ---- response
   http1::response_parser parser;
   int status = 0;

@@ -366,7 +366,10 @@ XFER_DECL error response_parser::parse_chunk_line(std::string_view line,
       ++i;
     if (i == name_start)
       return error::bad_chunk_extension;
+    const std::size_t name_end = i;
     skip_bws();
+    if (i == s.size() || s[i] != '=')
+      i = name_end; // BWS is allowed only before '=' or the next ';', never at the end
     if (i < s.size() && s[i] == '=') {
       ++i;
       skip_bws();

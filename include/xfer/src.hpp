@@ -1,0 +1,15 @@
+// xfer/src.hpp - compiles xfer's non-template bodies; include it in exactly one translation unit.
+//
+// For builds that define XFER_SEPARATE_COMPILATION everywhere: the headers then
+// leave out their .ipp bodies, and this file provides them once.
+#pragma once
+
+#if !defined(XFER_SEPARATE_COMPILATION)
+#error "xfer/src.hpp is for builds that define XFER_SEPARATE_COMPILATION"
+#endif
+
+#include <xfer/impl/error.ipp>
+#include <xfer/impl/url.ipp>
+#include <xfer/http1/impl/error.ipp>
+#include <xfer/http1/impl/request_writer.ipp>
+#include <xfer/http1/impl/response_parser.ipp>

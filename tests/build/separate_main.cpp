@@ -1,0 +1,22 @@
+// Separate compilation: a program that uses xfer with XFER_SEPARATE_COMPILATION and links
+// the bodies from separate_src.cpp. Parses a URL and a response, and runs one transfer that
+// fails to connect, which touches the error category, the parser and the engine.
+#include <xfer.hpp>
+
+#include <cstdio>
+
+int main() {
+  auto u = xfer::url::parse("http://127.0.0.1:1/x?y");
+  if (u.target() != "/x?y")
+    return 1;
+  xfer::multi m;
+  xfer::transfer t{u.str()};
+  m.add(t);
+  while (m.perform() > 0)
+    m.poll(std::chrono::milliseconds(100));
+  auto msg = m.info_read();
+  if (!msg || msg->result() != xfer::errc::couldnt_connect)
+    return 2;
+  std::printf("separate compilation: %s\n", msg->result().message().c_str());
+  return 0;
+}

@@ -1,0 +1,2 @@
+// Separate compilation: xfer's (and Asio's) non-template bodies, compiled once here.
+#include <xfer/src.hpp>

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Writes the hand-written seed inputs of xfer's fuzz targets into corpus/<target>/seed-*.
+
+Run from anywhere: python3 tests/fuzz/make_seeds.py. Files are rewritten, others are left alone
+(inputs found by fuzzing, crash-* regression inputs). Each seed is small and means something:
+every framing kind, 1xx, HEAD, chunk extensions and trailers, obs-fold, one response per
+http1::error class; URLs of every shape; request heads with every kind of field.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("latin-1")
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# ---- responses ----------------------------------------------------------------------------------
+
+OK_CL = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+RESPONSES = {
+    # framing kinds
+    "content-length": OK_CL,
+    "content-length-zero": "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    "content-length-list": "HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n\r\nabc",
+    "chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    "chunked-ext-trailers": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "5;name=value;q=\"a \\\"b\\\"\"\r\nhello\r\nA ; x\r\n0123456789\r\n"
+                            "0;last\r\nExpires: never\r\nX-Sum: 1\r\n\r\n",
+    "chunked-bare-lf": "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nabc\r\n0\n\n",
+    "chunked-te-list": "HTTP/1.1 200 OK\r\nTransfer-Encoding: , chunked ,\r\nContent-Length: 9\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+    "close-delimited": "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+    "http10-close": "HTTP/1.0 200 OK\r\n\r\nold",
+    "http10-keep-alive": "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
+    "204": "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+    "304": "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "head-like": "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+    "1xx": "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + OK_CL,
+    "no-reason": "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx",
+    "empty-reason": "HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n",
+    "obs-text-reason": "HTTP/1.1 200 \xe9t\xe9\t!\r\nContent-Length: 0\r\n\r\n",
+    "obs-fold": "HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two \r\n\tthree\r\nContent-Length: 0\r\n\r\n",
+    "obs-fold-empty-first": "HTTP/1.1 200 OK\r\nX-F:\r\n next\r\n \r\nContent-Length: 0\r\n\r\n",
+    "empty-value": "HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Spaces:   \t \r\nContent-Length: 0\r\n\r\n",
+    "pipelined": OK_CL + "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n" + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "leftover": OK_CL + "garbage after",
+    "connection-close-list": "HTTP/1.1 200 OK\r\nConnection: upgrade, CLOSE\r\nContent-Length: 0\r\n\r\n",
+    # errors, one per http1::error of a response
+    "err-bad-status-line": "HTTP/1.1 200OK\r\n\r\n",
+    "err-http09": "<html>hello</html>",
+    "err-leading-empty-line": "\r\nHTTP/1.1 200 OK\r\n\r\n",
+    "err-bad-version": "HTTP/2.0 200 OK\r\n\r\n",
+    "err-bad-status-code": "HTTP/1.1 20 OK\r\n\r\n",
+    "err-status-code-099": "HTTP/1.1 099 Low\r\n\r\n",
+    "err-reason-control": "HTTP/1.1 200 O\x01K\r\n\r\n",
+    "err-status-line-too-long": "HTTP/1.1 200 " + "R" * 9000 + "\r\n\r\n",
+    "err-bad-header-name": "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+    "err-header-no-colon": "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
+    "err-space-before-colon": "HTTP/1.1 200 OK\r\nName : x\r\n\r\n",
+    "err-bad-header-value": "HTTP/1.1 200 OK\r\nX: a\x00b\r\n\r\n",
+    "err-bare-cr-value": "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
+    "err-bad-obs-fold": "HTTP/1.1 200 OK\r\n folded: x\r\n\r\n",
+    "err-header-line-too-long": "HTTP/1.1 200 OK\r\nX: " + "v" * 300 + "\r\n\r\n",
+    "err-too-many-headers": "HTTP/1.1 200 OK\r\n" + "".join("H%d: v\r\n" % i for i in range(8)) + "\r\n",
+    "err-header-block-too-large": "HTTP/1.1 200 OK\r\n" + "".join("Header-%d: %s\r\n" % (i, "v" * 30) for i in range(4)) + "\r\n",
+    "err-bad-content-length": "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+    "err-content-length-overflow": "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
+    "err-content-length-empty-element": "HTTP/1.1 200 OK\r\nContent-Length: 1,,1\r\n\r\n",
+    "err-conflicting-content-length": "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+    "err-bad-transfer-encoding": "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    "err-double-chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "err-empty-transfer-encoding": "HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n",
+    "err-bad-chunk-size": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "err-chunk-size-too-large": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000001\r\nx\r\n0\r\n\r\n",
+    "err-bad-chunk-extension": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;=x\r\nx\r\n0\r\n\r\n",
+    "err-chunk-line-too-long": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + "e" * 5000 + "\r\nx\r\n0\r\n\r\n",
+    "err-bad-chunk-terminator": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n",
+    "err-chunk-bare-lf-after-data": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\n0\r\n\r\n",
+    "err-too-many-interim": "HTTP/1.1 100 Continue\r\n\r\n" * 40 + OK_CL,
+    "err-unexpected-upgrade": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+    "err-no-response": "",
+    "err-partial-message": "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+    "err-partial-head": "HTTP/1.1 200 OK\r\nX-Cut: ",
+    "err-partial-chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+    "err-trailer-bad-name": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n:x\r\n\r\n",
+}
+
+# Flags of fuzz_response_parser: bit0 HEAD, bit1 small limits, bits2-3 split, bit4 EOF,
+# bits5-6 pause pattern, bit7 keep-alive (next responses).
+for name, resp in RESPONSES.items():
+    flags = 0x10 | (1 << 2)  # EOF, byte at a time
+    if name.startswith("err-") and ("too-many-headers" in name or "header-block" in name
+                                    or "header-line" in name):
+        flags |= 2  # small limits
+    if name == "head-like":
+        flags |= 1
+    if name in ("pipelined", "leftover"):
+        flags |= 0x80
+    if name in ("chunked", "content-length", "close-delimited"):
+        flags |= 0x20  # on_body refuses every second call
+    write("fuzz_response_parser", name, bytes([flags, 7]) + resp.encode("latin-1"))
+    # the transfer target takes the same layout: HEAD, small limits, write mode, callback
+    tflags = (flags & 3) | (1 << 2)
+    if name in ("chunked", "chunked-ext-trailers"):
+        tflags |= 0x10 | (2 << 5)  # slow pieces, pausing callback
+    if name == "content-length":
+        tflags = 3 << 5  # abort at the third callback call: a single call does not
+    if name == "close-delimited":
+        tflags = (3 << 2) | (1 << 5)
+    if len(resp) < 2000:
+        write("fuzz_transfer", name, bytes([tflags, 3]) + resp.encode("latin-1"))
+write("fuzz_response_parser", "random-split-pause", bytes([0x10 | (3 << 2) | (3 << 5), 99]) +
+      RESPONSES["chunked-ext-trailers"].encode("latin-1"))
+write("fuzz_transfer", "throwing-callback",
+      bytes([(3 << 5) | 0x80, 0]) + ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n1\r\nd\r\n0\r\n\r\n").encode())
+
+# ---- chunked bodies ------------------------------------------------------------------------------
+
+CHUNKED = {
+    "simple": "5\r\nhello\r\n0\r\n\r\n",
+    "two-chunks": "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+    "upper-hex": "A\r\n0123456789\r\n0\r\n\r\n",
+    "leading-zeros": "0000000000000003\r\nabc\r\n0000000000000000\r\n\r\n",
+    "extensions": "3;a;b=c;d=\"q\\\"x\"\r\nabc\r\n0;x=y\r\n\r\n",
+    "extension-bws": "3 ; a = b\t;\tc\r\nabc\r\n0\r\n\r\n",
+    "trailers": "1\r\nx\r\n0\r\nA: 1\r\nB:2 \r\n\r\n",
+    "trailer-obs-fold": "1\r\nx\r\n0\r\nA: 1\r\n 2\r\n\t3\r\n\r\n",
+    "bare-lf": "1\nx\r\n0\n\n",
+    "crlf-in-data": "4\r\n\r\n\r\n\r\n0\r\n\r\n",
+    "after-end": "0\r\n\r\nHTTP/1.1 200 OK\r\n",
+    "incomplete-data": "10\r\nonly some",
+    "incomplete-trailer": "0\r\nA: 1\r\n",
+    "cr-at-end": "0\r\n\r",
+    "err-no-size": "\r\nabc\r\n",
+    "err-not-hex": "g\r\n",
+    "err-size-17-digits": "00000000000000001\r\nx\r\n0\r\n\r\n",
+    "err-size-max": "ffffffffffffffff\r\nx",
+    "err-ext-no-name": "1;\r\nx\r\n0\r\n\r\n",
+    "err-ext-bad-value": "1;a=\r\nx\r\n0\r\n\r\n",
+    "err-ext-open-quote": "1;a=\"x\r\nx\r\n0\r\n\r\n",
+    "err-ext-trailing-bws-after-value": "1;a=b \r\nx\r\n0\r\n\r\n",
+    "err-size-then-space": "1 \r\nx\r\n0\r\n\r\n",
+    "err-terminator": "1\r\nxx\r\n0\r\n\r\n",
+    "err-terminator-bare-lf": "1\r\nx\n0\r\n\r\n",
+    "err-trailer-fold-first": "0\r\n folded\r\n\r\n",
+    "err-trailer-name": "0\r\nBad Name: 1\r\n\r\n",
+    "err-trailer-value": "0\r\nA: \x7f\r\n\r\n",
+    "err-trailer-fold-value": "0\r\nA: 1\r\n \x00\r\n\r\n",
+    "err-cr-only-line": "0\r\n\rA\r\n\r\n",
+    "err-negative": "-1\r\nx\r\n0\r\n\r\n",
+}
+for name, body in CHUNKED.items():
+    write("fuzz_chunked", name, body)
+
+# ---- URLs ----------------------------------------------------------------------------------------
+
+URLS = {
+    "http": "http://example.com",
+    "https-full": "HTTPS://User:P%40ss@Example.COM:8443/a/b?x=1&y=2#frag",
+    "default-port": "http://h:80/",
+    "empty-port": "https://h:/p",
+    "port-zero-other-scheme": "foo://h:0/p",
+    "ipv4": "http://127.0.0.1:8080/",
+    "ipv6": "http://[2001:DB8::1]/p",
+    "ipv6-port": "https://[::1]:8443/?q",
+    "ipv6-v4": "http://[::ffff:192.0.2.1]/",
+    "ipv6-zone": "http://[fe80::1%25eth0]/",
+    "percent": "http://h/%7e%41%2f%2E%2e/a%zz",
+    "percent-host": "http://%65xample.com/",
+    "percent-path-dots": "http://h/a/%2E%2E/b/%2e/c",
+    "dot-segments": "http://h/a/./b/../../c/./d/..",
+    "non-ascii": "http://h/\xc3\xa9?\xff#\x80",
+    "specials": "http://h/\"<>\\^`{|}[]?\"<>#{}",
+    "userinfo-empty": "http://@h/",
+    "userinfo-colon": "http://:@h/",
+    "userinfo-at": "http://a@b@c/",
+    "empty-host": "http:///p",
+    "other-scheme-empty-host": "file:///etc/hosts",
+    "scheme-chars": "svn+ssh.v-2://h/",
+    "query-fragment-empty": "http://h?#",
+    "query-slash": "http://h/p?a/b?c#d?e/f",
+    "no-authority": "mailto:user@example.com",
+    "relative": "/just/a/path",
+    "control": "http://h/\x01",
+    "space": "http://h/a b",
+    "port-overflow": "http://h:65536/",
+    "port-letters": "http://h:8o/",
+    "ipv6-garbage": "http://[::1]x/",
+    "ipv6-unclosed": "http://[::1/",
+    "long-path": "http://h/" + "a/" * 200,
+}
+for name, u in URLS.items():
+    write("fuzz_url", name, u)
+# RFC 3986 §5.4: normal and abnormal examples against its base (no '\n': the target uses it).
+RFC_REFS = ["g:h", "g", "./g", "g/", "/g", "//g", "?y", "g?y", "#s", "g#s", "g?y#s", ";x", "g;x",
+            "g;x?y#s", "", ".", "./", "..", "../", "../g", "../..", "../../", "../../g",
+            "../../../g", "../../../../g", "/./g", "/../g", "g.", ".g", "g..", "..g", "./../g",
+            "./g/.", "g/./h", "g/../h", "g;x=1/./y", "g;x=1/../y", "g?y/./x", "g?y/../x",
+            "g#s/./x", "g#s/../x", "http:g"]
+for i, r in enumerate(RFC_REFS):
+    write("fuzz_url", "rfc3986-5.4-%02d" % i, r)
+BASES = {
+    "base-other-scheme": "foo://h\nbar",
+    "base-empty-path": "foo://h\ng",
+    "base-query": "http://h/a?q#f\n#x",
+    "base-network-path": "http://a/b\n//[::1]:81/x/../y?z",
+    "base-ipv6": "https://[::1]:8443/a/b\n../c",
+    "base-same-scheme-relative": "https://h/a/b\nHTTPS:c",
+    "base-absolute": "http://h/a\nftp://user@x:21/y",
+    "base-bad": "not a url\ng",
+    "base-dots-encoded": "http://h/a/b/c\n%2e%2E/%2E/g",
+}
+for name, u in BASES.items():
+    write("fuzz_url", name, u)
+
+# ---- request heads -------------------------------------------------------------------------------
+
+
+def lp(s):
+    if isinstance(s, str):
+        s = s.encode("latin-1")
+    assert len(s) < 256
+    return bytes([len(s)]) + s
+
+
+def request(flags, number, method, target, host, ua, fields):
+    out = bytes([flags]) + struct.pack("<Q", number) + lp(method) + lp(target) + lp(host) + lp(ua)
+    for n, v in fields:
+        out += lp(n) + lp(v)
+    return out
+
+
+REQUESTS = {
+    "get": request(0, 0, "GET", "/", "example.com", "xfer/0.1.0", []),
+    "post-length": request(1 | 4, 1234, "POST", "/upload?x=1", "h:8080", "ua", [("X-A", "1")]),
+    "put-chunked": request(2, 0x1f, "PUT", "/c", "[::1]:81", "", [("Expect", "100-continue")]),
+    "replace-defaults": request(0, 0, "GET", "/", "h", "ua",
+                                [("host", "other"), ("USER-AGENT", "mine"), ("Accept", "text/html")]),
+    "remove-defaults": request(0, 0, "GET", "/", "h", "ua",
+                               [("Host", ""), ("User-Agent", " \t"), ("Accept", "")]),
+    "owned-fields-dropped": request(1 | 4, 5, "POST", "/", "h", "ua",
+                                    [("Content-Length", "99"), ("Transfer-Encoding", "gzip"),
+                                     ("connection", "keep-alive"), ("X", "y")]),
+    "empty-host-value": request(0, 0, "GET", "/", "", "", []),
+    "odd-values": request(16, 0, "OPTIONS", "*", "h", "u\x01a", [("X", " lead"), ("Y", "trail "),
+                                                                 ("Z", "\x7f\x80\xff")]),
+    "no-field-list": request(8 | 2, 0, "DELETE", "/x", "h", "ua", [("X", "ignored")]),
+    "err-method": request(0, 0, "GE T", "/", "h", "", []),
+    "err-method-empty": request(0, 0, "", "/", "h", "", []),
+    "err-target-space": request(0, 0, "GET", "/a b", "h", "", []),
+    "err-target-empty": request(0, 0, "GET", "", "h", "", []),
+    "err-target-ctl": request(0, 0, "GET", "/\x7f", "h", "", []),
+    "err-host-crlf": request(0, 0, "GET", "/", "h\r\nX: injected", "", []),
+    "err-ua-nul": request(0, 0, "GET", "/", "h", "ua\x00", []),
+    "err-name": request(0, 0, "GET", "/", "h", "", [("Bad:Name", "x")]),
+    "err-name-empty": request(0, 0, "GET", "/", "h", "", [("", "x")]),
+    "err-value-lf": request(0, 0, "GET", "/", "h", "", [("X", "a\nInjected: 1")]),
+    "err-value-cr": request(0, 0, "GET", "/", "h", "", [("X", "a\r")]),
+    "err-blank-but-invalid": request(0, 0, "GET", "/", "h", "", [("Host", "\r\n")]),
+    "chunk-size-max": request(0, 0xFFFFFFFFFFFFFFFF, "GET", "/", "h", "", []),
+}
+for name, data in REQUESTS.items():
+    write("fuzz_request_writer", name, data)
