@@ -197,6 +197,7 @@ private:
     if (impl_->engine != nullptr && impl_->state != transfer_state::done)
       throw std::logic_error("xfer: a running transfer cannot be changed; remove it first");
     impl_->request_head_valid = false;
+    impl_->routing_engine = nullptr; // URL or TLS settings may change: route again
     return *impl_;
   }
 

@@ -65,6 +65,8 @@ public:
 
   /// Position in the engine's list of open connections (for O(1) removal).
   std::size_t open_index = 0;
+  /// The engine's pool slot this connection counts in; null once closed.
+  void* pool_slot = nullptr;
 
   /// The engine is going away: close and never call it again.
   void orphan() noexcept {

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace xfer::detail {
@@ -209,7 +210,7 @@ public:
 
   /// `conn` finished a response and may carry another request.
   void connection_released(connection_type& conn) {
-    host_slot& slot = hosts_[conn.key()];
+    host_slot& slot = *static_cast<host_slot*>(conn.pool_slot);
     if (!slot.waiting.empty()) {
       ref<transfer_impl> next = pop_waiting(slot);
       conn.start_reuse(*next);
@@ -234,9 +235,8 @@ public:
   /// `conn` was closed (by error, by the server, or by the engine).
   void connection_closed(connection_type& conn) {
     ref<connection_type> keep(&conn);
-    auto found = hosts_.find(conn.key());
-    if (found != hosts_.end()) {
-      host_slot& slot = found->second;
+    if (conn.pool_slot != nullptr) {
+      host_slot& slot = *static_cast<host_slot*>(std::exchange(conn.pool_slot, nullptr));
       --slot.open;
       --*slot.origin_open;
       auto idle = std::find(slot.idle.begin(), slot.idle.end(), keep);
@@ -280,21 +280,29 @@ private:
 
   void start(transfer_impl& t) {
     t.started_at = std::chrono::steady_clock::now();
+    if (t.routing_engine != this && !route(t))
+      return;
+    t.info.effective_url.assign(t.target.str());
+    acquire(t, /*fresh=*/false);
+  }
+
+  /// Parses `t`'s URL and finds its pool slot and TLS context, once: the
+  /// result is kept until the transfer changes or leaves this engine.
+  /// False when the transfer failed.
+  bool route(transfer_impl& t) {
     std::error_code ec;
-    if (t.url_text.empty() || t.target.str() != t.url_text) // re-added with the same URL: no parse
-      t.target = url::parse(t.url_text, ec);
+    t.target = url::parse(t.url_text, ec);
     if (ec) {
       t.error_detail = "URL rejected: \"" + t.url_text + "\"";
       transfer_finished(t, errc::url_malformat);
-      return;
+      return false;
     }
     const bool https = t.target.scheme() == "https";
     if (!https && t.target.scheme() != "http") {
       t.error_detail = "Protocol \"" + std::string(t.target.scheme()) + "\" not supported";
       transfer_finished(t, errc::unsupported_protocol);
-      return;
+      return false;
     }
-    t.info.effective_url.assign(t.target.str());
     t.pool_key.clear();
     t.pool_key.append(t.target.scheme()).append("://").append(t.target.host_header_view());
     if (!t.target.has_explicit_port())
@@ -304,16 +312,18 @@ private:
       t.tls_context_for_run = tls_context_for(t, ec);
       if (ec) {
         transfer_finished(t, ec);
-        return;
+        return false;
       }
       t.pool_key.append("#").append(t.tls_context_for_run->id());
     }
-    acquire(t, /*fresh=*/false);
+    t.pool_slot = &slot_for(t.pool_key);
+    t.routing_engine = this;
+    return true;
   }
 
   /// Gives `t` an idle connection, a new one, or a place in the queue.
   void acquire(transfer_impl& t, bool fresh) {
-    host_slot& slot = slot_for(t.pool_key);
+    host_slot& slot = *static_cast<host_slot*>(t.pool_slot);
     if (!fresh) {
       const auto now = std::chrono::steady_clock::now();
       while (!slot.idle.empty()) {
@@ -358,6 +368,7 @@ private:
   void open(transfer_impl& t, host_slot& slot) {
     auto conn = make_ref<connection_type>(*this, t.pool_key, executor_, t.tls_context_for_run);
     conn->open_index = connections_.size();
+    conn->pool_slot = &slot;
     connections_.push_back(conn);
     ++slot.open;
     ++*slot.origin_open;
@@ -415,10 +426,7 @@ private:
   }
 
   void erase_waiting(transfer_impl& t) {
-    auto found = hosts_.find(t.pool_key);
-    if (found == hosts_.end())
-      return;
-    auto& waiting = found->second.waiting;
+    auto& waiting = static_cast<host_slot*>(t.pool_slot)->waiting;
     auto it = std::find_if(waiting.begin(), waiting.end(),
                            [&](const ref<transfer_impl>& w) { return w.get() == &t; });
     if (it != waiting.end()) {
@@ -430,6 +438,7 @@ private:
   void remove_member(transfer_impl& t) noexcept {
     const std::size_t index = t.member_index;
     t.engine = nullptr;
+    t.routing_engine = nullptr; // its pool slot and TLS context belong to this engine
     if (index < members_.size() && members_[index].get() == &t) {
       members_[index] = std::move(members_.back());
       members_[index]->member_index = index;

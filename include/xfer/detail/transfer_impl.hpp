@@ -91,6 +91,8 @@ public:
   std::unique_ptr<completion> on_complete_async; ///< set by async_perform
   std::string pool_key;                 ///< origin (+ TLS configuration) the pool files connections under
   std::shared_ptr<tls_context> tls_context_for_run; ///< https: the context its connection uses
+  void* routing_engine = nullptr;       ///< the engine that computed target, pool_key, pool_slot
+  void* pool_slot = nullptr;            ///< that engine's slot for pool_key
   std::uint64_t queue_sequence = 0;     ///< FIFO order while queued
   std::size_t member_index = 0;         ///< position in the engine's member list
   std::chrono::steady_clock::time_point started_at{};
