@@ -405,7 +405,7 @@ private:
   }
 
   void send_next_body_piece(transfer_impl& t) {
-    constexpr std::size_t piece_size = 64 * 1024;
+    constexpr std::size_t piece_size = std::size_t{64} * 1024;
     upload_buffer_.resize(piece_size);
     std::size_t n = 0;
     try {

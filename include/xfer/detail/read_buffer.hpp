@@ -17,8 +17,8 @@ namespace xfer::detail {
 /// allocated on the first prepare() and kept for the connection's life.
 class read_buffer {
 public:
-  static constexpr std::size_t initial_capacity = 4 * 1024;
-  static constexpr std::size_t max_capacity = 1024 * 1024;
+  static constexpr std::size_t initial_capacity = std::size_t{4} * 1024;
+  static constexpr std::size_t max_capacity = std::size_t{1024} * 1024;
 
   /// The unconsumed bytes.
   std::string_view data() const noexcept { return {storage_.get() + begin_, end_ - begin_}; }

@@ -88,9 +88,7 @@ XFER_DECL std::string remove_dot_segments(std::string_view in) {
   while (!in.empty()) {
     if (in.starts_with("../")) { // A
       in.remove_prefix(3);
-    } else if (in.starts_with("./")) { // A
-      in.remove_prefix(2);
-    } else if (in.starts_with("/./")) { // B
+    } else if (in.starts_with("./") || in.starts_with("/./")) { // A, B: drop "." and its slash
       in.remove_prefix(2);
     } else if (in == "/.") { // B
       in = "/";
