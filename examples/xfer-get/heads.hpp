@@ -42,12 +42,15 @@ inline std::string request_head_text(const xfer::transfer& t, std::string_view u
   return ec ? std::string() : text;
 }
 
-/// The final response's head as received: status line, fields, empty line, CRLF-terminated.
-/// The library keeps no reason phrase, so the status line ends after the code.
+/// The final response's head as received: status line (with its reason phrase, if any),
+/// fields, empty line, CRLF-terminated.
 inline std::string response_head_text(const xfer::transfer& t) {
   const auto& info = t.info();
   std::string text = "HTTP/1." + std::to_string(info.http_version_minor) + " " +
-                     std::to_string(t.status()) + "\r\n";
+                     std::to_string(t.status());
+  if (!t.reason().empty())
+    text.append(" ").append(t.reason());
+  text.append("\r\n");
   for (const auto field : t.response_headers()) {
     text.append(field.name).append(": ").append(field.value).append("\r\n");
   }

@@ -15,12 +15,14 @@
 #include "heads.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "pins.hpp"
 #include "progress.hpp"
 #include "units.hpp"
 
 #include <xfer.hpp>
 
 #include <asio/version.hpp>
+#include <openssl/crypto.h>
 
 #include <unistd.h>
 
@@ -72,7 +74,6 @@ struct job {
   std::optional<std::uint64_t> content_length;
   int trace_stage = 0; ///< -v: 1 once the request was shown, 2 once the response head was
   bool head_emitted = false;
-  bool http_failed = false; ///< -f saw a status >= 400
   std::string write_failure;
   std::uint64_t received = 0;
   fnv1a sum;
@@ -221,6 +222,10 @@ private:
       t.set_connect_timeout(g.connect_timeout);
     if (g.max_time.count() > 0)
       t.set_timeout(g.max_time);
+    t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
+    xfer::tls_options tls = g.tls;
+    tls.pinned_public_key = pin_for_library(g.tls.pinned_public_key);
+    t.set_tls_options(tls);
     t.set_write_callback([this, &j](std::string_view data) { return on_body(j, data); });
     multi_.add(t);
     return true;
@@ -232,10 +237,6 @@ private:
       emit_head(j);
       if (!j.write_failure.empty())
         return xfer::write_action::abort; // -D or -I could not be written
-    }
-    if (j.group->fail && j.transfer.status() >= 400) {
-      j.http_failed = true; // stop at once; the body is not wanted
-      return xfer::write_action::abort;
     }
     j.received += data.size();
     if (j.expect)
@@ -269,12 +270,21 @@ private:
     if (j.trace_stage == 0 && info.attempts > 0) {
       std::error_code ec;
       const xfer::url u = xfer::url::parse(j.url, ec);
-      if (info.connection_reused)
+      if (info.connection_reused) {
         out += "* Re-using existing connection with host " + std::string(u.host()) + "\n";
-      else
-        out += "*   Trying " + std::string(u.host()) + ":" + std::to_string(u.port()) +
-               "...\n* Connected to " + std::string(u.host()) + " port " +
-               std::to_string(u.port()) + "\n";
+      } else {
+        out += connect_lines(u);
+        if (!info.tls_version.empty()) {
+          // As curl shows a handshake: what was offered, then what was agreed.
+          if (info.tls_session_resumed)
+            out += "* SSL re-using session ID\n";
+          out += "* SSL connection using " + info.tls_version + " / " + info.tls_cipher + "\n";
+          if (info.alpn_protocol.empty())
+            out += "* ALPN: server did not agree on a protocol. Uses default.\n";
+          else
+            out += "* ALPN: server accepted " + info.alpn_protocol + "\n";
+        }
+      }
       out += prefix_lines(request_head_text(t, user_agent, j.request_body_size), "> ");
       j.trace_stage = 1;
     }
@@ -288,6 +298,16 @@ private:
       j.trace_stage = 2;
     }
     std::fputs(out.c_str(), stderr);
+  }
+
+  /// -v: the lines curl prints while it opens a connection (for https: before the handshake).
+  static std::string connect_lines(const xfer::url& u) {
+    std::string out = "*   Trying " + std::string(u.host()) + ":" + std::to_string(u.port()) +
+                      "...\n* Connected to " + std::string(u.host()) + " port " +
+                      std::to_string(u.port()) + "\n";
+    if (u.scheme() == "https")
+      out += "* ALPN: offers http/1.1\n";
+    return out;
   }
 
   void fail_early(job& j, xfer::errc code, std::string detail) {
@@ -304,19 +324,19 @@ private:
     if (!j.head_emitted && t.status() != 0)
       emit_head(j);
     trace(j);
-    if (opts_.verbose && j.trace_stage == 0 &&
-        (result == xfer::errc::couldnt_connect || result == xfer::errc::operation_timedout)) {
+    if (opts_.verbose && j.trace_stage == 0) {
       std::error_code ec;
       const xfer::url u = xfer::url::parse(j.url, ec);
-      std::fprintf(stderr, "*   Trying %s:%u...\n", std::string(u.host()).c_str(),
-                   static_cast<unsigned>(u.port()));
+      if (result == xfer::errc::couldnt_connect || result == xfer::errc::operation_timedout)
+        std::fprintf(stderr, "*   Trying %s:%u...\n", std::string(u.host()).c_str(),
+                     static_cast<unsigned>(u.port()));
+      else if (result == xfer::errc::peer_failed_verification ||
+               result == xfer::errc::ssl_pinnedpubkeynotmatch)
+        std::fputs(connect_lines(u).c_str(), stderr); // connected; the handshake's end failed
     }
 
     std::string detail = t.error_detail();
-    if (j.http_failed || (!result && j.group->fail && t.status() >= 400)) {
-      result = xfer::errc::http_returned_error;
-      detail = "The requested URL returned error: " + std::to_string(t.status());
-    } else if (!j.write_failure.empty() && (!result || result == xfer::errc::write_error)) {
+    if (!j.write_failure.empty() && (!result || result == xfer::errc::write_error)) {
       result = xfer::errc::write_error;
       detail = j.write_failure;
     }
@@ -428,14 +448,11 @@ private:
 void print_version() {
   std::printf("xfer-get %.*s (xfer %s)\n", static_cast<int>(xfer_get_version.size()),
               xfer_get_version.data(), XFER_VERSION_STRING);
-  std::printf("Libraries: Asio/%d.%d.%d\n", ASIO_VERSION / 100000, ASIO_VERSION / 100 % 1000,
-              ASIO_VERSION % 100);
-#if __has_include(<xfer/tls_options.hpp>)
+  std::printf("Libraries: Asio/%d.%d.%d OpenSSL/%u.%u.%u\n", ASIO_VERSION / 100000,
+              ASIO_VERSION / 100 % 1000, ASIO_VERSION % 100, OPENSSL_version_major(),
+              OPENSSL_version_minor(), OPENSSL_version_patch());
   std::printf("Protocols: http https\n");
-#else
-  std::printf("Protocols: http\n");
-#endif
-  std::printf("Features: keep-alive parallel progress-bars demo-server\n");
+  std::printf("Features: keep-alive parallel progress-bars demo-server TLS\n");
 }
 
 /// Turns the URL groups into jobs, pairing each URL with its -o/-O by position.

@@ -1,6 +1,8 @@
 // examples/xfer-get/options.hpp - xfer-get's command line, parsed into a struct as curl reads it.
 #pragma once
 
+#include <xfer/tls_options.hpp>
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -44,6 +46,10 @@ struct url_group {
   std::string output_dir;                                   ///< --output-dir
   std::chrono::milliseconds max_time{0};                    ///< --max-time; 0 = none
   std::chrono::milliseconds connect_timeout{0}; ///< --connect-timeout; 0 = the library's default
+  /// --cacert --capath -k --cert --key --pass --pinnedpubkey --tlsv1.2 --tlsv1.3 --tls-max
+  /// --ciphers --tls13-ciphers --curves, for https:// URLs. --pinnedpubkey is kept as given:
+  /// a FILE is turned into its sha256// pin when the transfer starts, as curl reads it then.
+  xfer::tls_options tls;
 };
 
 /// Everything the command line says.
@@ -68,7 +74,7 @@ inline std::string usage_text() {
   return R"(Usage: xfer-get [options...] <url>...
        xfer-get --demo [--demo-files N] [--demo-size BYTES] [options...]
 
-A small curl-like HTTP/1.1 client built on the xfer library.
+A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
 
  -o, --output FILE         write the body of a URL to FILE (one -o per URL, in order)
  -O, --remote-name         name a URL's output file after the last segment of its path
@@ -86,11 +92,30 @@ A small curl-like HTTP/1.1 client built on the xfer library.
  -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
+ TLS (https:// URLs; the server's certificate and name are verified unless -k):
+     --cacert FILE         trust the CA certificates in PEM FILE instead of the system's
+     --capath DIR          trust the hashed CA certificates in DIR (c_rehash / openssl
+                           rehash) instead of the system's
+ -k, --insecure            accept any certificate and host name (no verification)
+ -E, --cert FILE[:PASSWORD]
+                           client certificate (PEM), its key too unless --key; ':' and '\'
+                           in FILE are escaped with '\'
+     --key FILE            the client certificate's private key (PEM)
+     --pass PHRASE         passphrase of the private key
+     --pinnedpubkey HASHES|FILE
+                           require the server's public key to match: sha256//BASE64 pins
+                           separated by ';', or a PEM/DER public key FILE (exit 90)
+     --tlsv1.2             use TLS 1.2 or later (the default)
+     --tlsv1.3             use TLS 1.3 or later
+     --tls-max VERSION     use at most TLS VERSION: 1.2, 1.3 or default
+     --ciphers LIST        OpenSSL cipher list for TLS 1.2 (e.g. ECDHE-RSA-AES128-GCM-SHA256)
+     --tls13-ciphers LIST  TLS 1.3 cipher suites (e.g. TLS_AES_128_GCM_SHA256)
+     --curves LIST         key-exchange groups (e.g. X25519:P-256)
  -Z, --parallel            run transfers in parallel; bodies bound for stdout are kept in
                            memory and written in URL order as their transfers end
      --parallel-max N      at most N transfers at a time (default 50, --demo 8; max 300)
  -:, --next                start a new group of URLs: resets -o -O -D -H -X -d -I -f -m
-                           --connect-timeout --output-dir
+                           --connect-timeout --output-dir and the TLS options
  -s, --silent              no progress bars, no error messages
  -S, --show-error          with -s, still print error messages
  -v, --verbose             print the request ('> '), the response head ('< ') and notes
@@ -110,7 +135,9 @@ run one after the other. Progress bars appear on stderr when it is a terminal, u
 
 Exit status: 0 when every transfer succeeded; else the code of the first failed transfer
 in URL order, with curl's numbers (6 resolve, 7 connect, 22 HTTP error with -f, 23 write,
-28 timeout, ...); 2 for a command-line mistake; 1 when a --demo body fails verification.
+28 timeout, 35 TLS handshake, 58 client certificate, 59 cipher, 60 server certificate,
+77 CA file, 90 pinned key, ...); 2 for a command-line mistake; 1 when a --demo body fails
+verification.
 )";
 }
 
@@ -120,6 +147,8 @@ enum class option_id {
   output, remote_name, output_dir, dump_header, header, request, data, data_binary, head, fail,
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
   demo, demo_files, demo_size, version, help,
+  cacert, capath, insecure, cert, key, pass, pinnedpubkey, tlsv1_2, tlsv1_3, tls_max, ciphers,
+  tls13_ciphers, curves,
 };
 
 struct option_spec {
@@ -154,6 +183,19 @@ inline constexpr option_spec option_table[] = {
     {0, "demo-size", true, option_id::demo_size},
     {'V', "version", false, option_id::version},
     {'h', "help", false, option_id::help},
+    {0, "cacert", true, option_id::cacert},
+    {0, "capath", true, option_id::capath},
+    {'k', "insecure", false, option_id::insecure},
+    {'E', "cert", true, option_id::cert},
+    {0, "key", true, option_id::key},
+    {0, "pass", true, option_id::pass},
+    {0, "pinnedpubkey", true, option_id::pinnedpubkey},
+    {0, "tlsv1.2", false, option_id::tlsv1_2},
+    {0, "tlsv1.3", false, option_id::tlsv1_3},
+    {0, "tls-max", true, option_id::tls_max},
+    {0, "ciphers", true, option_id::ciphers},
+    {0, "tls13-ciphers", true, option_id::tls13_ciphers},
+    {0, "curves", true, option_id::curves},
 };
 
 inline std::string option_name(const option_spec& spec) {
@@ -238,6 +280,54 @@ inline void add_header(url_group& group, std::string_view value, options& opts) 
   group.headers.emplace_back(std::string(value.substr(0, colon)), std::string(field_value));
 }
 
+/// --cert FILE[:PASSWORD] as curl splits it: the first ':' that no backslash escapes ends
+/// the file name, and PASSWORD is the rest; in the name a backslash-colon is a ':' and two
+/// backslashes are one (other backslashes stay). A name starting with "pkcs11:" is whole.
+inline std::pair<std::string, std::optional<std::string>> split_cert(std::string_view value) {
+  std::pair<std::string, std::optional<std::string>> out;
+  if (value.starts_with("pkcs11:") || value.find_first_of(":\\") == std::string_view::npos) {
+    out.first = value;
+    return out;
+  }
+  std::string& name = out.first;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\\') {
+      if (i + 1 == value.size()) {
+        name += '\\';
+      } else if (value[i + 1] == '\\' || value[i + 1] == ':') {
+        name += value[++i];
+      } else {
+        name += '\\';
+        name += value[++i];
+      }
+    } else if (c == ':') {
+      if (i + 1 < value.size())
+        out.second = std::string(value.substr(i + 1));
+      break;
+    } else {
+      name += c;
+    }
+  }
+  return out;
+}
+
+/// --tls-max VERSION: 1.2, 1.3 or "default" (the newest); curl's 1.0 and 1.1 are below
+/// what xfer accepts at all.
+inline xfer::tls_version parse_tls_max(std::string_view value) {
+  if (value == "1.2")
+    return xfer::tls_version::v1_2;
+  if (value == "1.3")
+    return xfer::tls_version::v1_3;
+  if (value == "default")
+    return xfer::tls_version::default_version;
+  if (value == "1.0" || value == "1.1")
+    throw usage_error("option --tls-max: TLS " + std::string(value) +
+                      " is not supported (xfer speaks TLS 1.2 and 1.3)");
+  throw usage_error("option --tls-max: expected 1.2, 1.3 or default, got '" + std::string(value) +
+                    "'");
+}
+
 inline void apply(options& opts, const option_spec& spec, std::string_view value) {
   url_group& group = opts.groups.back();
   switch (spec.id) {
@@ -281,6 +371,28 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::demo_size: opts.demo_size = parse_count(spec, value, true); break;
   case option_id::version: opts.version = true; break;
   case option_id::help: opts.help = true; break;
+  case option_id::cacert: group.tls.ca_file = value; break;
+  case option_id::capath: group.tls.ca_path = value; break;
+  case option_id::insecure:
+    group.tls.insecure_skip_peer_verification = true;
+    group.tls.insecure_skip_hostname_verification = true;
+    break;
+  case option_id::cert: {
+    auto [file, password] = split_cert(value);
+    group.tls.client_certificate_file = std::move(file);
+    if (password)
+      group.tls.client_key_passphrase = std::move(*password);
+    break;
+  }
+  case option_id::key: group.tls.client_key_file = value; break;
+  case option_id::pass: group.tls.client_key_passphrase = value; break;
+  case option_id::pinnedpubkey: group.tls.pinned_public_key = value; break;
+  case option_id::tlsv1_2: group.tls.min_version = xfer::tls_version::v1_2; break;
+  case option_id::tlsv1_3: group.tls.min_version = xfer::tls_version::v1_3; break;
+  case option_id::tls_max: group.tls.max_version = parse_tls_max(value); break;
+  case option_id::ciphers: group.tls.ciphers = value; break;
+  case option_id::tls13_ciphers: group.tls.tls13_ciphers = value; break;
+  case option_id::curves: group.tls.curves = value; break;
   }
 }
 
