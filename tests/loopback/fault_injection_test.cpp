@@ -4,6 +4,8 @@
 #include <xfer/multi.hpp>
 
 #include "support/drive.hpp"
+#include "support/nginx_server.hpp"
+#include "support/pki.hpp"
 #include "support/scripted_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -68,11 +70,13 @@ struct scenario {
   std::map<const xfer::transfer*, std::string> expected;
   std::map<const xfer::transfer*, std::string> received;
 
-  xfer::transfer& add(xfer::multi& m, const std::string& url, const std::string& body) {
+  xfer::transfer& add(xfer::multi& m, const std::string& url, const std::string& body,
+                      const xfer::tls_options& tls = {}) {
     transfers.emplace_back(url);
     auto& t = transfers.back();
     expected[&t] = body;
     t.set_timeout(10s);
+    t.set_tls_options(tls);
     t.set_write_callback([this, &t](std::string_view data) {
       received[&t].append(data);
       return xfer::write_action::proceed;
@@ -153,4 +157,59 @@ TEST_CASE("the Nth asynchronous operation fails, for every N", "[loopback][fault
   }
   CHECK(cases > 30);
   WARN("fault-injection cases run: " << cases);
+}
+
+TEST_CASE("the Nth asynchronous operation of HTTPS transfers fails, for every N",
+          "[loopback][fault][tls]") {
+  const auto& pki = xfer::test::test_pki();
+  const auto creds = pki.server("good");
+  xfer::test::nginx_server::options options;
+  options.tls = true;
+  options.certificate_file = creds.cert_chain_path;
+  options.key_file = creds.key_path;
+  xfer::test::nginx_server nginx(options);
+  for (int i = 0; i < 3; ++i)
+    nginx.write_file("f" + std::to_string(i), body_for(i));
+  xfer::tls_options tls;
+  tls.ca_file = pki.ca_file();
+
+  std::size_t cases = 0;
+  for (fault_kind kind : {fault_kind::reset, fault_kind::eof, fault_kind::short_read}) {
+    for (std::size_t n = 1;; ++n) {
+      INFO("kind " << static_cast<int>(kind) << ", failing operation " << n);
+      auto injector = std::make_shared<fail_nth>(n, kind);
+      ++cases;
+      xfer::multi_options limits;
+      limits.max_host_connections = 2;
+      xfer::multi m{limits};
+      m.set_fault_injector(injector);
+      scenario s;
+      for (int i = 0; i < 3; ++i)
+        s.add(m, nginx.url_for_host("localhost", "/f" + std::to_string(i)), body_for(i), tls);
+      auto messages = xfer::test::drive(m, 30s);
+      std::set<const xfer::transfer*> seen;
+      for (const auto& msg : messages) {
+        CHECK(seen.insert(msg.transfer).second);
+        CHECK((!msg.result || msg.result.category() == xfer::transfer_category()));
+        const std::string& got = s.received[msg.transfer];
+        const std::string& want = s.expected[msg.transfer];
+        CHECK(want.compare(0, got.size(), got) == 0);
+        if (!msg.result)
+          CHECK(got == want);
+      }
+      CHECK(seen.size() == 3);
+      m.set_fault_injector(nullptr);
+      for (auto& t : s.transfers)
+        m.remove(t);
+      xfer::transfer after{nginx.url_for_host("localhost", "/f1")};
+      after.set_tls_options(tls);
+      CHECK_FALSE(xfer::test::run_one(m, after));
+      CHECK(after.body() == body_for(1));
+      if (!injector->fired())
+        break;
+      REQUIRE(n < 500);
+    }
+  }
+  CHECK(cases > 30);
+  WARN("HTTPS fault-injection cases run: " << cases);
 }
