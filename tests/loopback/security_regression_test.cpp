@@ -103,7 +103,7 @@ class endless_server {
  public:
   using tcp = asio::ip::tcp;
 
-  endless_server(std::string head, std::string piece, std::uint64_t cap = 4ull << 30)
+  endless_server(std::string head, std::string piece, std::uint64_t cap = 256ull << 30)
       : head_(std::move(head)), piece_(std::move(piece)), cap_(cap),
         acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)), socket_(io_),
         port_(acceptor_.local_endpoint().port()) {

@@ -20,9 +20,9 @@ namespace xfer::http1 {
 /// once, without waiting for its end.
 struct response_limits {
   /// Bytes of the status line.
-  std::size_t max_status_line = 8 * 1024;
+  std::size_t max_status_line = std::size_t{8} * 1024;
   /// Bytes of one field line, obs-fold continuation lines included.
-  std::size_t max_header_line = 64 * 1024;
+  std::size_t max_header_line = std::size_t{64} * 1024;
   /// Fields of one response, trailers included. Each 1xx response is a
   /// response of its own: its fields count against its own budget, not the
   /// final response's.
@@ -30,11 +30,11 @@ struct response_limits {
   /// Bytes of the field lines, trailer lines and their terminating empty
   /// lines of one response, counted as received (terminators and folds
   /// included, status line excluded). Each 1xx response has its own budget.
-  std::size_t max_header_bytes = 256 * 1024;
+  std::size_t max_header_bytes = std::size_t{256} * 1024;
   /// 1xx responses before the final one.
   std::size_t max_interim_responses = 32;
   /// Bytes of a chunk-size line, extensions included.
-  std::size_t max_chunk_line = 4 * 1024;
+  std::size_t max_chunk_line = std::size_t{4} * 1024;
 };
 
 namespace detail {
@@ -197,12 +197,48 @@ private:
   // input was split: the one a byte-by-byte feed would hit first.
   XFER_DECL static error limit_error(std::string_view seen, std::size_t max_line, error line_error,
                                      std::size_t used, std::size_t max_bytes) noexcept;
+  // A field line found by scan_simple_fields: its length (terminator
+  // included), its name and its OWS-trimmed value. Plain members: an array
+  // of them is not initialised.
+  struct simple_field {
+    std::size_t size;
+    const char* name;
+    std::size_t name_size;
+    const char* value;
+    std::size_t value_size;
+  };
+  static constexpr std::size_t simple_field_batch = 16;
+  // The common case, one pass per line: stores in `out` the field lines at
+  // the start of `rest` that take_field would take as they are: complete,
+  // a token name, a colon, a value of text, CRLF or LF, then the next line's
+  // first byte, not SP or HTAB (no obs-fold), within the line and bytes
+  // limits (the lines before counted). Stops at any other line (the empty
+  // line, an obs-fold, an error, an incomplete line: find_field and
+  // take_field handle it) or after simple_field_batch lines, so that a call
+  // costs once per header block, not once per line. Returns how many it
+  // stored; changes nothing.
+  XFER_DECL std::size_t scan_simple_fields(std::string_view rest, simple_field* out) const noexcept;
+  // What take_field does with a valid, unfolded line, in the same order.
+  error take_simple_field(const simple_field& f) noexcept {
+    if (++header_count_ > limits_.max_header_count) [[unlikely]]
+      return error::too_many_headers;
+    header_bytes_ += f.size;
+    if (state_ == state::field_line && !interim_ && interpreted_name_size(f.name_size))
+      return interpret_field({f.name, f.name_size}, {f.value, f.value_size});
+    return {};
+  }
   // Validates a complete status line and starts the response it begins.
   XFER_DECL error take_status_line(std::string_view line, std::string_view& reason) noexcept;
   // Validates, unfolds and (in the final header block) interprets a field.
   XFER_DECL error take_field(std::string_view unit, std::string_view& name,
                              std::string_view& value);
+  // Applies Content-Length, Transfer-Encoding and Connection to the framing.
   XFER_DECL error interpret_field(std::string_view name, std::string_view value) noexcept;
+  // Whether a name of this size may be one interpret_field looks at (10, 14
+  // or 17 bytes): other fields skip the call and its comparisons.
+  static constexpr bool interpreted_name_size(std::size_t size) noexcept {
+    return size == 10 || size == 14 || size == 17;
+  }
   // Chooses the body framing once the final header block is complete.
   XFER_DECL void end_header_block() noexcept;
   XFER_DECL static error parse_chunk_line(std::string_view line, std::uint64_t& size) noexcept;
@@ -247,13 +283,16 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
   std::size_t pos = 0;
   error err{};
   for (;;) {
-    const std::string_view rest = data.substr(pos);
+    // Not data.substr(pos): pos <= data.size() always holds, and substr's
+    // range check costs a call per line where it is not inlined.
+    const std::string_view rest(data.data() + pos, data.size() - pos);
     switch (state_) {
     case state::status_line: {
       if (rest.empty())
         return pos;
       // An HTTP/0.9 reply (no status line) is refused at its first bytes.
-      if (std::memcmp(rest.data(), "HTTP/", rest.size() < 5 ? rest.size() : 5) != 0)
+      if (rest.size() >= 5 ? std::memcmp(rest.data(), "HTTP/", 5) != 0
+                           : std::memcmp(rest.data(), "HTTP/", rest.size()) != 0) [[unlikely]]
         return fail(error::bad_status_line, pos, ec);
       const std::size_t n =
           find_line(rest, limits_.max_status_line, error::status_line_too_long, err);
@@ -262,7 +301,7 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
       if (n == 0)
         return pos;
       std::string_view reason;
-      err = take_status_line(rest.substr(0, n), reason);
+      err = take_status_line(std::string_view(rest.data(), n), reason);
       if (err != error{})
         return fail(err, pos, ec);
       pos += n;
@@ -274,12 +313,34 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
     case state::trailer_line: {
       if (rest.empty())
         return pos;
+      // A line partly searched already (scan_ != 0: it came in pieces) goes
+      // the general way, which resumes its search rather than starting over;
+      // so does the empty line (CR or LF first).
+      if (scan_ == 0 && rest[0] != '\r' && rest[0] != '\n') {
+        simple_field fields[simple_field_batch];
+        const std::size_t count = scan_simple_fields(rest, fields);
+        // Taken and delivered one at a time, as below: a handler sees the
+        // parser's state (content_length()...) exactly as the general way leaves it.
+        for (std::size_t i = 0; i < count; ++i) {
+          const simple_field& f = fields[i];
+          err = take_simple_field(f);
+          if (err != error{}) [[unlikely]]
+            return fail(err, pos, ec);
+          pos += f.size;
+          if (state_ == state::trailer_line)
+            handler.on_trailer({f.name, f.name_size}, {f.value, f.value_size});
+          else if (!interim_)
+            handler.on_header({f.name, f.name_size}, {f.value, f.value_size});
+        }
+        if (count != 0) [[likely]]
+          break;
+      }
       const std::size_t n = find_field(rest, err);
       if (err != error{})
         return fail(err, pos, ec);
       if (n == 0)
         return pos;
-      const std::string_view unit = rest.substr(0, n);
+      const std::string_view unit(rest.data(), n);
       if (unit[0] == '\n' || (n == 2 && unit[0] == '\r')) { // the empty line ending the section
         pos += n;
         header_bytes_ += n;
@@ -318,7 +379,7 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
         return pos;
       const std::size_t n =
           remaining_ < rest.size() ? static_cast<std::size_t>(remaining_) : rest.size();
-      if (!handler.on_body(rest.substr(0, n))) {
+      if (!handler.on_body(std::string_view(rest.data(), n))) {
         paused_ = true;
         return pos;
       }
@@ -354,7 +415,7 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
       if (n == 0)
         return pos;
       std::uint64_t size = 0;
-      err = parse_chunk_line(rest.substr(0, n), size);
+      err = parse_chunk_line(std::string_view(rest.data(), n), size);
       if (err != error{})
         return fail(err, pos, ec);
       pos += n;

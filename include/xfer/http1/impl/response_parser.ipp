@@ -4,6 +4,8 @@
 #include <xfer/headers.hpp>
 #include <xfer/http1/response_parser.hpp>
 
+#include <bit>
+
 namespace xfer::http1 {
 namespace detail {
 
@@ -38,10 +40,98 @@ constexpr std::string_view http1_trim(std::string_view s) noexcept {
   return s;
 }
 
+// 8 bytes from p, in the machine's byte order (memcpy: no alignment needed).
+inline std::uint64_t http1_load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Whether `s` equals `lower` ignoring ASCII case. `lower` holds only
+// lowercase letters and '-'; `s` must hold no CR (field names and values
+// never do): setting bit 0x20 maps nothing else but 'A'-'Z' and CR onto
+// those. Compares 8 bytes at a time (the last 8 overlapping) when it can.
+template <std::size_t N>
+inline bool http1_iequals_lower(std::string_view s, const char (&lower)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (s.size() != n)
+    return false;
+  if constexpr (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if ((s[i] | 0x20) != lower[i])
+        return false;
+  } else {
+    constexpr std::uint64_t case_bits = 0x2020202020202020u;
+    for (std::size_t i = 0; i < n; i += 8) {
+      const std::size_t at = i + 8 <= n ? i : n - 8;
+      if ((http1_load8(s.data() + at) | case_bits) != http1_load8(lower + at))
+        return false;
+    }
+  }
+  return true;
+}
+
+// SWAR (SIMD within a register), portable C++: 8 bytes tested at once in a
+// uint64_t. Each test adds to the low 7 bits of every byte, so no sum carries
+// into the next byte and the result is exact for every byte.
+inline constexpr std::uint64_t http1_ones = 0x0101010101010101u;
+inline constexpr std::uint64_t http1_highs = http1_ones * 0x80;
+
+// How many bytes, from the first, a run takes of 8 whose `flags` have the
+// high bit set in each byte that ends the run: 8 when none does. On
+// big-endian machines, 0 as soon as one does: the byte loop takes over.
+inline unsigned http1_run_length(std::uint64_t flags) noexcept {
+  if constexpr (std::endian::native == std::endian::little)
+    return static_cast<unsigned>(std::countr_zero(flags)) / 8; // countr_zero(0) is 64
+  else
+    return flags == 0 ? 8 : 0;
+}
+
+// The run of ASCII letters and '-' (all most field names hold) at `p`. With
+// m the low 7 bits of a byte OR 0x20 (letters lowercased), m + (0x80 - 'a')
+// has the high bit set iff m >= 'a', m + (0x7f - 'z') iff m > 'z'; with x
+// the low 7 bits XOR '-', x + 0x7f iff x != 0. Non-ASCII bytes end the run.
+inline unsigned http1_name_run(const char* p) noexcept {
+  constexpr std::uint64_t ones = http1_ones, highs = http1_highs;
+  const std::uint64_t w = http1_load8(p);
+  const std::uint64_t m = (w | ones * 0x20) & ~highs;
+  const std::uint64_t letter = (m + ones * (0x80 - 'a')) & ~(m + ones * (0x7f - 'z'));
+  const std::uint64_t not_dash = ((w & ~highs) ^ ones * '-') + ones * 0x7f;
+  return http1_run_length((w | (~letter & not_dash)) & highs);
+}
+
+// The run of field-value text at `p`: no control byte, no DEL; HTAB ends it
+// too, though text (the byte loop goes on past it). With m the low 7 bits of
+// a byte, m + 0x60 has the high bit set iff m >= SP, m + 1 iff m is DEL.
+// Non-ASCII bytes (obs-text) are text.
+inline unsigned http1_text_run(const char* p) noexcept {
+  constexpr std::uint64_t ones = http1_ones, highs = http1_highs;
+  const std::uint64_t w = http1_load8(p);
+  const std::uint64_t m = w & ~highs;
+  return http1_run_length((~(m + ones * 0x60) | (m + ones)) & ~w & highs);
+}
+
 constexpr bool http1_all_text(std::string_view s) noexcept {
   for (char c : s)
     if (!http1_is(c, http1_text))
       return false;
+  return true;
+}
+
+// Parses DIGIT+ into n; false when s is empty, holds anything else or
+// overflows 64 bits.
+constexpr bool http1_parse_decimal(std::string_view s, std::uint64_t& n) noexcept {
+  if (s.empty())
+    return false;
+  n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (n > (UINT64_MAX - digit) / 10)
+      return false;
+    n = n * 10 + digit;
+  }
   return true;
 }
 
@@ -50,10 +140,12 @@ constexpr bool http1_all_text(std::string_view s) noexcept {
 template <class F>
 constexpr error http1_for_each_element(std::string_view list, F f) {
   for (;;) {
-    const std::size_t comma = list.find(',');
+    std::size_t comma = 0; // a loop, not find(): the lists are short, a memchr call is not
+    while (comma < list.size() && list[comma] != ',')
+      ++comma;
     if (const error e = f(http1_trim(list.substr(0, comma))); e != error{})
       return e;
-    if (comma == std::string_view::npos)
+    if (comma == list.size())
       return {};
     list.remove_prefix(comma + 1);
   }
@@ -135,7 +227,8 @@ XFER_DECL std::size_t response_parser::find_line(std::string_view rest, std::siz
   }
   const std::size_t n = static_cast<std::size_t>(static_cast<const char*>(lf) - rest.data()) + 1;
   scan_ = 0;
-  err = limit_error(rest.substr(0, n), max_line, line_error, 0, no_limit);
+  // limit_error finds nothing within the limit; spare the call.
+  err = n > max_line ? limit_error(rest.substr(0, n), max_line, line_error, 0, no_limit) : error{};
   return n;
 }
 
@@ -177,27 +270,92 @@ XFER_DECL std::size_t response_parser::find_field(std::string_view rest, error& 
   }
   if (n != 0)
     scan_ = 0;
-  err = limit_error(n != 0 ? rest.substr(0, n) : rest, limits_.max_header_line,
-                    error::header_line_too_long, header_bytes_, limits_.max_header_bytes);
+  // limit_error finds nothing within both limits; spare the call.
+  const std::size_t seen = n != 0 ? n : rest.size();
+  if (seen > limits_.max_header_line || seen > limits_.max_header_bytes - header_bytes_)
+      [[unlikely]]
+    err = limit_error(rest.substr(0, seen), limits_.max_header_line, error::header_line_too_long,
+                      header_bytes_, limits_.max_header_bytes);
+  else
+    err = {};
   return n;
+}
+
+XFER_DECL std::size_t response_parser::scan_simple_fields(std::string_view rest,
+                                                          simple_field* out) const noexcept {
+  using detail::http1_is;
+  const char* p = rest.data();
+  const char* const end = p + rest.size();
+  std::size_t used = header_bytes_;
+  std::size_t count = 0;
+  while (count < simple_field_batch) {
+    const char* const begin = p;
+    // The name: 8 bytes at a time while letters and '-', then byte by byte.
+    while (end - p >= 8) {
+      const unsigned run = detail::http1_name_run(p);
+      p += run;
+      if (run != 8)
+        break;
+    }
+    if (p == end || *p != ':') // a byte the run does not take, or the end
+      while (p != end && http1_is(*p, detail::http1_tchar))
+        ++p;
+    if (p == begin || p == end || *p != ':')
+      return count;
+    const char* const colon = p++;
+    while (p != end && detail::http1_is_ows(*p))
+      ++p;
+    const char* const value_begin = p;
+    // The value runs to the first byte that is not text: CR or LF if valid.
+    // Eight bytes at a time while the buffer has them, then byte by byte.
+    while (end - p >= 8) {
+      const unsigned run = detail::http1_text_run(p);
+      p += run;
+      if (run != 8)
+        break;
+    }
+    while (p != end && http1_is(*p, detail::http1_text))
+      ++p;
+    if (p == end)
+      return count;
+    const char* value_end = p;
+    if (*p == '\r' && p + 1 != end && p[1] == '\n')
+      ++p;
+    if (*p != '\n')
+      return count; // a bare CR or a control byte: an error, reported by take_field
+    ++p;
+    // Whether the field goes on (obs-fold) is known from the next line's first byte.
+    if (p == end || detail::http1_is_ows(*p))
+      return count;
+    const auto size = static_cast<std::size_t>(p - begin);
+    if (size > limits_.max_header_line || size > limits_.max_header_bytes - used) [[unlikely]]
+      return count; // maybe over a limit: find_field tells which
+    used += size;
+    while (value_end != value_begin && detail::http1_is_ows(value_end[-1]))
+      --value_end;
+    out[count++] = {size, begin, static_cast<std::size_t>(colon - begin), value_begin,
+                    static_cast<std::size_t>(value_end - value_begin)};
+  }
+  return count;
 }
 
 XFER_DECL error response_parser::take_status_line(std::string_view line,
                                                   std::string_view& reason) noexcept {
   const std::string_view s = detail::http1_strip_terminator(line);
-  if (s.size() < 5 || s.substr(0, 5) != "HTTP/")
+  if (s.size() < 5 || std::memcmp(s.data(), "HTTP/", 5) != 0)
     return error::bad_status_line;
-  const std::size_t sp = s.find(' ', 5);
-  const std::string_view version =
-      s.substr(5, sp == std::string_view::npos ? std::string_view::npos : sp - 5);
+  std::size_t sp = 5; // the first SP after "HTTP/", or s.size()
+  while (sp < s.size() && s[sp] != ' ')
+    ++sp;
+  const std::string_view version(s.data() + 5, sp - 5);
   int minor = 0;
   if (version == "1.1")
     minor = 1;
   else if (version != "1.0")
     return error::bad_version;
-  if (sp == std::string_view::npos)
+  if (sp == s.size())
     return error::bad_status_line;
-  const std::string_view code = s.substr(sp + 1);
+  const std::string_view code(s.data() + sp + 1, s.size() - sp - 1);
   if (code.size() < 3 || !(code[0] >= '1' && code[0] <= '9') ||
       !(code[1] >= '0' && code[1] <= '9') || !(code[2] >= '0' && code[2] <= '9'))
     return error::bad_status_code;
@@ -261,40 +419,35 @@ XFER_DECL error response_parser::take_field(std::string_view unit, std::string_v
     }
     value = fold_;
   }
-  if (state_ == state::field_line && !interim_)
+  if (state_ == state::field_line && !interim_ && interpreted_name_size(name.size()))
     return interpret_field(name, value);
   return {};
 }
 
 XFER_DECL error response_parser::interpret_field(std::string_view name,
                                                  std::string_view value) noexcept {
-  if (iequals(name, "content-length")) {
-    const error e = detail::http1_for_each_element(value, [this](std::string_view element) {
-      if (element.empty())
-        return error::bad_content_length;
-      std::uint64_t n = 0;
-      for (char c : element) {
-        if (c < '0' || c > '9')
-          return error::bad_content_length;
-        const auto digit = static_cast<std::uint64_t>(c - '0');
-        if (n > (UINT64_MAX - digit) / 10)
-          return error::bad_content_length;
-        n = n * 10 + digit;
-      }
+  if (detail::http1_iequals_lower(name, "content-length")) {
+    const auto take = [this](std::uint64_t n) {
       if (has_content_length_ && n != content_length_)
         return error::conflicting_content_length;
       has_content_length_ = true;
       content_length_ = n;
       return error{};
+    };
+    // The usual value, one number, is the list's only element.
+    if (std::uint64_t n = 0; detail::http1_parse_decimal(value, n))
+      return take(n);
+    return detail::http1_for_each_element(value, [&take](std::string_view element) {
+      std::uint64_t n = 0;
+      return detail::http1_parse_decimal(element, n) ? take(n) : error::bad_content_length;
     });
-    return e;
   }
-  if (iequals(name, "transfer-encoding")) {
+  if (detail::http1_iequals_lower(name, "transfer-encoding")) {
     bool any = false;
     const error e = detail::http1_for_each_element(value, [this, &any](std::string_view element) {
       if (element.empty())
         return error{}; // empty list elements are ignored (RFC 9110 §5.6.1)
-      if (!iequals(element, "chunked") || chunked_)
+      if (!detail::http1_iequals_lower(element, "chunked") || chunked_)
         return error::bad_transfer_encoding;
       chunked_ = true;
       any = true;
@@ -307,11 +460,20 @@ XFER_DECL error response_parser::interpret_field(std::string_view name,
     has_transfer_encoding_ = true;
     return {};
   }
-  if (iequals(name, "connection")) {
+  if (detail::http1_iequals_lower(name, "connection")) {
+    // The usual one-element values first, as the list loop would take them.
+    if (detail::http1_iequals_lower(value, "keep-alive")) {
+      connection_keep_alive_ = true;
+      return {};
+    }
+    if (detail::http1_iequals_lower(value, "close")) {
+      connection_close_ = true;
+      return {};
+    }
     detail::http1_for_each_element(value, [this](std::string_view element) {
-      if (iequals(element, "close"))
+      if (detail::http1_iequals_lower(element, "close"))
         connection_close_ = true;
-      else if (iequals(element, "keep-alive"))
+      else if (detail::http1_iequals_lower(element, "keep-alive"))
         connection_keep_alive_ = true;
       return error{};
     });
