@@ -84,6 +84,26 @@ struct scenario {
     m.add(t);
     return t;
   }
+
+  /// Exactly one message per transfer; results are success or an xfer::errc;
+  /// bytes arrived once and in order, and whole on success.
+  void check(const std::vector<xfer::test::completion_record>& messages) {
+    std::set<const xfer::transfer*> seen;
+    for (const auto& msg : messages) {
+      INFO("transfer " << msg.transfer->url() << " result " << msg.result.message());
+      CHECK(seen.insert(msg.transfer).second);
+      CHECK((!msg.result || msg.result.category() == xfer::transfer_category()));
+      const std::string& got = received[msg.transfer];
+      const std::string& want = expected[msg.transfer];
+      CHECK(got.size() <= want.size());
+      CHECK(want.compare(0, got.size(), got) == 0);
+      if (!msg.result) {
+        CHECK(msg.transfer->status() == 200);
+        CHECK(got == want);
+      }
+    }
+    CHECK(seen.size() == transfers.size());
+  }
 };
 
 /// Runs the scenario once with `injector` and checks every invariant. Returns whether the fault fired.
@@ -102,22 +122,7 @@ bool run_once(const std::shared_ptr<fail_nth>& injector, scripted_server& server
 
   auto messages = xfer::test::drive(m, 30s);
 
-  std::set<const xfer::transfer*> seen;
-  for (const auto& msg : messages) {
-    INFO("transfer " << msg.transfer->url() << " result " << msg.result.message());
-    CHECK(seen.insert(msg.transfer).second); // exactly one message each
-    CHECK((!msg.result || msg.result.category() == xfer::transfer_category()));
-    const std::string& got = s.received[msg.transfer];
-    const std::string& want = s.expected[msg.transfer];
-    // Never a byte twice or out of order: what arrived is a prefix of the body.
-    CHECK(got.size() <= want.size());
-    CHECK(want.compare(0, got.size(), got) == 0);
-    if (!msg.result) {
-      CHECK(msg.transfer->status() == 200);
-      CHECK(got == want);
-    }
-  }
-  CHECK(seen.size() == s.transfers.size());
+  s.check(messages);
   CHECK(m.running() == 0);
 
   // The pool is consistent afterwards: the next transfer works.
@@ -186,18 +191,7 @@ TEST_CASE("the Nth asynchronous operation of HTTPS transfers fails, for every N"
       scenario s;
       for (int i = 0; i < 3; ++i)
         s.add(m, nginx.url_for_host("localhost", "/f" + std::to_string(i)), body_for(i), tls);
-      auto messages = xfer::test::drive(m, 30s);
-      std::set<const xfer::transfer*> seen;
-      for (const auto& msg : messages) {
-        CHECK(seen.insert(msg.transfer).second);
-        CHECK((!msg.result || msg.result.category() == xfer::transfer_category()));
-        const std::string& got = s.received[msg.transfer];
-        const std::string& want = s.expected[msg.transfer];
-        CHECK(want.compare(0, got.size(), got) == 0);
-        if (!msg.result)
-          CHECK(got == want);
-      }
-      CHECK(seen.size() == 3);
+      s.check(xfer::test::drive(m, 30s));
       m.set_fault_injector(nullptr);
       for (auto& t : s.transfers)
         m.remove(t);

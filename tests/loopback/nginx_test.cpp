@@ -2,6 +2,7 @@
 #include <xfer/multi.hpp>
 
 #include "support/drive.hpp"
+#include "support/content.hpp"
 #include "support/nginx_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,20 +11,7 @@
 #include <map>
 #include <string>
 
-namespace {
-
-/// Deterministic content of `size` bytes that differs per `seed`.
-std::string make_content(std::size_t size, unsigned seed) {
-  std::string s(size, '\0');
-  std::uint32_t x = seed * 2654435761u + 1;
-  for (auto& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
-
-} // namespace
+using xfer::test::make_content;
 
 TEST_CASE("GET and HEAD against nginx", "[loopback][nginx]") {
   xfer::test::nginx_server nginx;

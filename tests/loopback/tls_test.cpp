@@ -6,6 +6,7 @@
 #include <xfer/multi.hpp>
 
 #include "support/drive.hpp"
+#include "support/content.hpp"
 #include "support/nginx_server.hpp"
 #include "support/pki.hpp"
 #include "support/scripted_server.hpp"
@@ -57,16 +58,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 std::string file_text(const std::string& path) { return xt::detail::nginx::read_file(path); }
 
-/// Deterministic content of `size` bytes that differs per `seed`.
-std::string make_content(std::size_t size, unsigned seed) {
-  std::string s(size, '\0');
-  std::uint32_t x = seed * 2654435761u + 1;
-  for (auto& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
+using xfer::test::make_content;
 
 /// nginx options serving the named server certificate (chain + key) over TLS.
 xt::nginx_server::options tls_nginx(std::string_view cert = "good", std::string extra_server = {}) {
