@@ -5,6 +5,7 @@ Exits 1 when a run failed for a reason other than "not supported yet"
 (missed targets are reported, never a failure)."""
 import json
 import statistics
+import os
 import sys
 
 # scenario: (metric key, unit, direction of "better", target ratio xfer/curl, heading)
@@ -276,6 +277,11 @@ def main():
             "not an error.", ""]
     if problems:
         out += ["## Problems", ""] + [f"- {p}" for p in problems] + [""]
+    # Profiles, explanations of missed targets and next steps: kept by hand in bench/FINDINGS.md.
+    findings = os.path.join(os.path.dirname(os.path.abspath(__file__)), "FINDINGS.md")
+    if os.path.exists(findings):
+        with open(findings, encoding="utf-8") as f:
+            body += [""] + f.read().rstrip().splitlines()
     print("\n".join(out + body).rstrip() + "\n")
     for p in problems:
         print("bench: " + p, file=sys.stderr)
