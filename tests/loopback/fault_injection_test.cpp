@@ -4,9 +4,8 @@
 #include <xfer/multi.hpp>
 
 #include "support/drive.hpp"
-#include "support/nginx_server.hpp"
-#include "support/pki.hpp"
 #include "support/scripted_server.hpp"
+#include "support/tls_fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -166,17 +165,10 @@ TEST_CASE("the Nth asynchronous operation fails, for every N", "[loopback][fault
 
 TEST_CASE("the Nth asynchronous operation of HTTPS transfers fails, for every N",
           "[loopback][fault][tls]") {
-  const auto& pki = xfer::test::test_pki();
-  const auto creds = pki.server("good");
-  xfer::test::nginx_server::options options;
-  options.tls = true;
-  options.certificate_file = creds.cert_chain_path;
-  options.key_file = creds.key_path;
-  xfer::test::nginx_server nginx(options);
+  xfer::test::nginx_server nginx(xfer::test::tls_nginx());
   for (int i = 0; i < 3; ++i)
     nginx.write_file("f" + std::to_string(i), body_for(i));
-  xfer::tls_options tls;
-  tls.ca_file = pki.ca_file();
+  const xfer::tls_options tls = xfer::test::trust_root();
 
   std::size_t cases = 0;
   for (fault_kind kind : {fault_kind::reset, fault_kind::eof, fault_kind::short_read}) {

@@ -7,6 +7,7 @@
 // response on a keep-alive connection, the same one, which proves the pool check discriminates).
 #include <xfer/multi.hpp>
 
+#include "support/collected.hpp"
 #include "support/drive.hpp"
 #include "support/pki.hpp"
 #include "support/scripted_server.hpp"
@@ -62,34 +63,7 @@ std::string repeat(std::string_view s, std::size_t n) {
   return out;
 }
 
-/// A transfer with a timeout whose write callback appends every body byte it is given.
-struct collected {
-  xfer::transfer t;
-  std::string received;
-  std::error_code ec;
-  clock_type::duration wall{};
-
-  explicit collected(const std::string& url, std::chrono::milliseconds timeout = 5s) : t(url) {
-    t.set_timeout(timeout);
-    t.set_connect_timeout(timeout);
-    t.set_write_callback([this](std::string_view data) {
-      received.append(data);
-      return xfer::write_action::proceed;
-    });
-  }
-  collected(const collected&) = delete;
-  collected& operator=(const collected&) = delete;
-
-  std::error_code run(xfer::multi& m) {
-    const auto start = clock_type::now();
-    ec = xt::run_one(m, t, 20s);
-    wall = clock_type::now() - start;
-    return ec;
-  }
-  long long wall_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(wall).count();
-  }
-};
+using xfer::test::collected;
 
 #define XFER_REPORT(c)                                                                             \
   INFO("result: " << (c).ec.value() << " (" << (c).ec.message() << "); detail: \""                \

@@ -6,6 +6,8 @@
 // that streams the same bytes for as long as the client reads them.
 #include <xfer/multi.hpp>
 
+#include "support/collected.hpp"
+#include "support/tls_fixtures.hpp"
 #include "support/drive.hpp"
 #include "support/nginx_server.hpp"
 #include "support/pki.hpp"
@@ -46,34 +48,7 @@ constexpr auto fast_bound = 4s; // generous: the machine may be loaded
 
 std::string ok(std::string_view body) { return xt::http_response(200, body); }
 
-/// A transfer with a timeout whose write callback appends every body byte it is given.
-struct collected {
-  xfer::transfer t;
-  std::string received;
-  std::error_code ec;
-  clock_type::duration wall{};
-
-  explicit collected(const std::string& url, std::chrono::milliseconds timeout = 5s) : t(url) {
-    t.set_timeout(timeout);
-    t.set_connect_timeout(timeout);
-    t.set_write_callback([this](std::string_view data) {
-      received.append(data);
-      return xfer::write_action::proceed;
-    });
-  }
-  collected(const collected&) = delete;
-  collected& operator=(const collected&) = delete;
-
-  std::error_code run(xfer::multi& m) {
-    const auto start = clock_type::now();
-    ec = xt::run_one(m, t, 30s);
-    wall = clock_type::now() - start;
-    return ec;
-  }
-  long long wall_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(wall).count();
-  }
-};
+using xfer::test::collected;
 
 #define XFER_REPORT(c)                                                                             \
   INFO("result: " << (c).ec.value() << " (" << (c).ec.message() << "); detail: \""                \
@@ -171,22 +146,8 @@ class endless_server {
 };
 
 const xt::pki& pki() { return xt::test_pki(); }
-
-xt::nginx_server::options tls_nginx(std::string_view cert, std::string extra_server = {}) {
-  const auto creds = pki().server(cert);
-  xt::nginx_server::options o;
-  o.tls = true;
-  o.certificate_file = creds.cert_chain_path;
-  o.key_file = creds.key_path;
-  o.extra_server_config = std::move(extra_server);
-  return o;
-}
-
-xfer::tls_options trust_root() {
-  xfer::tls_options o;
-  o.ca_file = pki().ca_file();
-  return o;
-}
+using xt::tls_nginx;
+using xt::trust_root;
 
 xfer::tls_options insecure_peer() {
   xfer::tls_options o;

@@ -7,6 +7,7 @@
 
 #include "support/drive.hpp"
 #include "support/content.hpp"
+#include "support/tls_fixtures.hpp"
 #include "support/nginx_server.hpp"
 #include "support/pki.hpp"
 #include "support/scripted_server.hpp"
@@ -45,6 +46,8 @@ namespace {
 // helpers
 
 const xt::pki& pki() { return xt::test_pki(); }
+using xt::tls_nginx;
+using xt::trust_root;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -59,24 +62,6 @@ bool contains(std::string_view haystack, std::string_view needle) {
 std::string file_text(const std::string& path) { return xt::detail::nginx::read_file(path); }
 
 using xfer::test::make_content;
-
-/// nginx options serving the named server certificate (chain + key) over TLS.
-xt::nginx_server::options tls_nginx(std::string_view cert = "good", std::string extra_server = {}) {
-  const auto creds = pki().server(cert);
-  xt::nginx_server::options o;
-  o.tls = true;
-  o.certificate_file = creds.cert_chain_path;
-  o.key_file = creds.key_path;
-  o.extra_server_config = std::move(extra_server);
-  return o;
-}
-
-/// Trust our root (alone) from a file.
-xfer::tls_options trust_root() {
-  xfer::tls_options o;
-  o.ca_file = pki().ca_file();
-  return o;
-}
 
 /// A transfer with a 10 s total timeout (nothing here may hang) that counts the body bytes it
 /// delivers to the user and keeps them.
