@@ -235,14 +235,14 @@ private:
     asio::error_code not_an_address;
     asio::ip::make_address(host, not_an_address);
     host_is_ip_ = !not_an_address;
-    session_key_ = key_;
-    SSL_set_ex_data(ssl, tls_context::session_key_index(), &session_key_);
+    // Sessions are cached under the pool key: origin plus TLS configuration.
+    SSL_set_ex_data(ssl, tls_context::session_key_index(), &key_);
     if (!prepare_tls_connection(ssl, host, host_is_ip_, t.tls)) {
       fail(errc::ssl_connect_error, "could not set up TLS for host " + host);
       return;
     }
     if (auto* sessions = tls_context_->sessions())
-      sessions->apply(session_key_, ssl);
+      sessions->apply(key_, ssl);
     if (auto fault = injected(io_operation::handshake); fault.error) {
       post_completion([fault](connection& c) { c.on_handshake(fault.error); });
       return;
@@ -260,7 +260,7 @@ private:
     SSL* ssl = tls_->native_handle();
     if (error) {
       if (auto* sessions = tls_context_->sessions())
-        sessions->erase(session_key_);
+        sessions->erase(key_);
       std::string reason = verification_failure(ssl);
       if (!reason.empty() && !t.tls.insecure_skip_peer_verification) {
         fail(errc::peer_failed_verification, std::move(reason));
@@ -538,12 +538,9 @@ private:
       return;
     }
     if (t->abort_result) {
-      // fail_on_error: the body is not wanted, and the connection is closed rather than drained.
+      // The write callback aborted, or fail_on_error saw a status >= 400: the body is not
+      // wanted, and the connection is closed rather than drained.
       fail(static_cast<errc>(t->abort_result.value()), t->error_detail);
-      return;
-    }
-    if (t->abort_requested) {
-      fail(errc::write_error, t->error_detail);
       return;
     }
     if (t->parser.done()) {
@@ -716,7 +713,6 @@ private:
   std::optional<resolver_type> resolver_;
   std::shared_ptr<tls_context> tls_context_;
   std::optional<tls_stream_type> tls_;
-  std::string session_key_;
   bool host_is_ip_ = false;
   std::vector<asio::ip::tcp::endpoint> endpoints_;
   phase phase_ = phase::connecting;

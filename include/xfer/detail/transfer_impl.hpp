@@ -99,8 +99,7 @@ public:
   bool message_queued = false;
   bool stale_retry_allowed = true;      ///< one retry on a reused connection the server had closed
   bool paused = false;
-  bool abort_requested = false;         ///< the write callback asked to stop
-  std::error_code abort_result;         ///< set when the transfer must stop with this result (fail_on_error)
+  std::error_code abort_result;         ///< the transfer must stop with this result (write callback, fail_on_error)
   std::uint64_t upload_offset = 0;      ///< request body bytes already handed to the socket
 
   transfer_impl() : parser(limits) {}
@@ -121,7 +120,6 @@ public:
     message_queued = false;
     stale_retry_allowed = true;
     paused = false;
-    abort_requested = false;
     abort_result.clear();
     upload_offset = 0;
   }
@@ -198,7 +196,7 @@ public:
       paused = true;
       return false;
     case write_action::abort:
-      abort_requested = true;
+      abort_result = errc::write_error;
       if (error_detail.empty())
         error_detail = "write callback aborted the transfer";
       return false;
