@@ -12,21 +12,24 @@ namespace xfer {
 /// after, so logs and exit statuses read like curl's. Success is the empty
 /// `std::error_code`.
 enum class errc {
-  unsupported_protocol = 1,       ///< URL scheme xfer does not speak (CURLE_UNSUPPORTED_PROTOCOL)
+  unsupported_protocol = 1,       ///< URL scheme xfer does not speak, or a refused redirect target (CURLE_UNSUPPORTED_PROTOCOL)
   failed_init = 2,                ///< the transfer could not be set up
-  url_malformat = 3,              ///< the URL is not a valid absolute http(s) URL
+  url_malformat = 3,              ///< the URL (or a redirect's Location) is not a valid absolute http(s) URL
   couldnt_resolve_host = 6,       ///< DNS found no address for the host
   couldnt_connect = 7,            ///< no resolved address accepted a connection
   weird_server_reply = 8,         ///< the response broke HTTP/1.1 framing rules (detail says which)
   partial_file = 18,              ///< the connection ended before the announced body did
   http_returned_error = 22,       ///< status >= 400 while fail_on_error is set
-  write_error = 23,               ///< the write callback asked to abort
+  write_error = 23,               ///< the write callback asked to abort, or the output file failed
   read_error = 26,                ///< the request body source failed or asked to abort
   out_of_memory = 27,             ///< an allocation failed
   operation_timedout = 28,        ///< a timeout elapsed (detail names which one)
+  range_error = 33,               ///< the server did not honour a resume request (no 206 for a Range)
   ssl_connect_error = 35,         ///< the TLS handshake failed (detail has OpenSSL's reason)
+  file_couldnt_read_file = 37,    ///< a file to upload could not be opened or read
   aborted_by_callback = 42,       ///< a progress callback asked to abort
   bad_function_argument = 43,     ///< a transfer option has an invalid value
+  interface_failed = 45,          ///< binding to the local address or interface failed
   too_many_redirects = 47,        ///< the redirect limit was reached
   got_nothing = 52,               ///< the server closed the connection without sending anything
   send_error = 55,                ///< writing the request to the network failed
@@ -34,9 +37,13 @@ enum class errc {
   ssl_certproblem = 58,           ///< the client certificate or key could not be used
   ssl_cipher = 59,                ///< a cipher list, suite list or curve list was refused
   peer_failed_verification = 60,  ///< the server's certificate or name did not verify (detail says why)
+  bad_content_encoding = 61,      ///< the response's Content-Encoding is unknown or its data is corrupt
   filesize_exceeded = 63,         ///< the body is larger than max_filesize
+  send_fail_rewind = 65,          ///< a request body had to be sent again but its source cannot rewind
+  login_denied = 67,              ///< the server refused the credentials
   ssl_cacert_badfile = 77,        ///< the CA file, directory or PEM could not be loaded
   ssl_pinnedpubkeynotmatch = 90,  ///< the server's public key matches no pinned key
+  auth_error = 94,                ///< an authentication challenge could not be answered (detail says why)
   too_large = 100,                ///< a response element exceeded a configured size limit
 };
 

@@ -11,6 +11,13 @@ TEST_CASE("errc values equal curl's CURLcode numbers", "[unit][error]") {
   CHECK(static_cast<int>(xfer::errc::got_nothing) == 52);
   CHECK(static_cast<int>(xfer::errc::send_error) == 55);
   CHECK(static_cast<int>(xfer::errc::recv_error) == 56);
+  CHECK(static_cast<int>(xfer::errc::range_error) == 33);
+  CHECK(static_cast<int>(xfer::errc::file_couldnt_read_file) == 37);
+  CHECK(static_cast<int>(xfer::errc::interface_failed) == 45);
+  CHECK(static_cast<int>(xfer::errc::bad_content_encoding) == 61);
+  CHECK(static_cast<int>(xfer::errc::send_fail_rewind) == 65);
+  CHECK(static_cast<int>(xfer::errc::login_denied) == 67);
+  CHECK(static_cast<int>(xfer::errc::auth_error) == 94);
   CHECK(static_cast<int>(xfer::multi_errc::added_already) == 7);
   CHECK(static_cast<int>(xfer::multi_errc::recursive_api_call) == 8);
 }

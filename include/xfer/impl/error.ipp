@@ -38,6 +38,13 @@ public:
     case errc::send_error: return "Failed sending data to the peer";
     case errc::recv_error: return "Failure when receiving data from the peer";
     case errc::filesize_exceeded: return "Maximum file size exceeded";
+    case errc::range_error: return "Requested range was not delivered by the server";
+    case errc::file_couldnt_read_file: return "Couldn't read a file";
+    case errc::interface_failed: return "Failed binding local connection end";
+    case errc::bad_content_encoding: return "Unrecognized or bad HTTP Content or Transfer-Encoding";
+    case errc::send_fail_rewind: return "Send failed since rewinding of the data stream failed";
+    case errc::login_denied: return "Login denied";
+    case errc::auth_error: return "An authentication function returned an error";
     case errc::too_large: return "A value or data field grew larger than allowed";
     }
     return "Unknown xfer error " + std::to_string(value);
