@@ -1,11 +1,13 @@
 // xfer/transfer.hpp - basic_transfer: one HTTP request and its response, as libcurl's easy handle.
 #pragma once
 
+#include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/headers.hpp>
 #include <xfer/http1/response_parser.hpp>
+#include <xfer/redirect_policy.hpp>
 #include <xfer/transfer_info.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
@@ -14,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -88,30 +91,42 @@ public:
   /// Sends `body` with a Content-Length (the method stays as set: use set_method("POST")).
   basic_transfer& set_body(std::string body) {
     auto& t = writable();
+    clear_body_source(t);
     t.body_kind = detail::body_source::memory;
     t.body_data = std::move(body);
-    t.body_reader = nullptr;
-    t.body_size.reset();
     return *this;
   }
   /// Streams the body from `reader`. With a `size` it is sent with that
   /// Content-Length and must produce exactly that many bytes; without one it
   /// is sent chunked. A transfer with a streamed body is never retried.
   basic_transfer& set_body(read_callback reader, std::optional<std::uint64_t> size = std::nullopt) {
+    return set_body(std::move(reader), size, nullptr);
+  }
+  /// As above, with `rewind`, which lets the body be sent again: after a
+  /// 307/308 redirect, a 401 answered with Digest, or a stale connection.
+  /// Without it those end in errc::send_fail_rewind.
+  basic_transfer& set_body(read_callback reader, std::optional<std::uint64_t> size,
+                           rewind_callback rewind) {
     auto& t = writable();
+    clear_body_source(t);
     t.body_kind = detail::body_source::callback;
-    t.body_data.clear();
     t.body_reader = std::move(reader);
+    t.body_rewind = std::move(rewind);
     t.body_size = size;
+    return *this;
+  }
+  /// Streams the file at `path` as the body, with its size as Content-Length
+  /// (taken when the transfer starts; errc::file_couldnt_read_file if it cannot be opened).
+  basic_transfer& set_body_file(const std::filesystem::path& path) {
+    auto& t = writable();
+    clear_body_source(t);
+    t.body_kind = detail::body_source::file;
+    t.body_file = path.string();
     return *this;
   }
   /// Sends no body.
   basic_transfer& clear_body() {
-    auto& t = writable();
-    t.body_kind = detail::body_source::none;
-    t.body_data.clear();
-    t.body_reader = nullptr;
-    t.body_size.reset();
+    clear_body_source(writable());
     return *this;
   }
 
@@ -156,6 +171,90 @@ public:
   }
   const tls_options& get_tls_options() const noexcept { return impl_->tls; }
 
+  // ---- redirects and authentication
+
+  /// Whether and how redirects are followed (off by default, as in curl).
+  basic_transfer& set_redirect_policy(const redirect_policy& policy) {
+    writable().redirects = policy;
+    return *this;
+  }
+  const redirect_policy& get_redirect_policy() const noexcept { return impl_->redirects; }
+  /// Follows redirects (curl's -L), keeping the rest of the policy.
+  basic_transfer& set_follow_redirects(bool on) {
+    writable().redirects.follow = on;
+    return *this;
+  }
+  /// Redirects followed at most (default 30); -1 = no limit.
+  basic_transfer& set_max_redirects(int max) {
+    writable().redirects.max_redirects = max;
+    return *this;
+  }
+
+  /// Credentials and the scheme to send them with. They never go to another
+  /// origin than the first request's (see redirect_policy).
+  basic_transfer& set_credentials(credentials creds) {
+    writable().auth = std::move(creds);
+    return *this;
+  }
+  /// Basic credentials, sent with the first request (curl's -u).
+  basic_transfer& set_basic_auth(std::string_view user, std::string_view password) {
+    return set_credentials({auth_scheme::basic, std::string(user), std::string(password), {}});
+  }
+  /// Digest credentials, sent in answer to the server's challenge (curl's --digest).
+  basic_transfer& set_digest_auth(std::string_view user, std::string_view password) {
+    return set_credentials({auth_scheme::digest, std::string(user), std::string(password), {}});
+  }
+  /// A bearer token (RFC 6750), sent with every request to the first origin.
+  basic_transfer& set_bearer_token(std::string_view token) {
+    return set_credentials({auth_scheme::bearer, {}, {}, std::string(token)});
+  }
+
+  // ---- response delivery
+
+  /// Writes the body to the file at `path` (created or truncated; appended to
+  /// when resuming) instead of body(). Ignored while a write callback is set.
+  basic_transfer& set_output_file(const std::filesystem::path& path) {
+    writable().output_file = path.string();
+    return *this;
+  }
+  /// Asks for the body from byte `offset` on (`Range: bytes=offset-`, curl's
+  /// -C). A 200 answer instead of 206 ends with errc::range_error; 0 = whole body.
+  basic_transfer& set_resume_from(std::uint64_t offset) {
+    writable().resume_from = offset;
+    return *this;
+  }
+  /// Fails with errc::filesize_exceeded when the body is larger than `bytes`,
+  /// before reading it when Content-Length tells; 0 = no limit.
+  basic_transfer& set_max_filesize(std::uint64_t bytes) {
+    writable().max_filesize = bytes;
+    return *this;
+  }
+  /// Receives every response's header fields as they arrive.
+  basic_transfer& set_header_callback(header_callback callback) {
+    writable().on_header_field = std::move(callback);
+    return *this;
+  }
+  /// Reports progress; returning false aborts with errc::aborted_by_callback.
+  basic_transfer& set_progress_callback(progress_callback callback) {
+    writable().on_progress = std::move(callback);
+    return *this;
+  }
+  /// Receives a trace of the transfer (curl's -v and DEBUGFUNCTION).
+  basic_transfer& set_debug_callback(debug_callback callback) {
+    writable().on_debug = std::move(callback);
+    return *this;
+  }
+  /// Streamed bodies of at least `threshold` bytes, or of unknown size, are
+  /// announced with `Expect: 100-continue` and sent after the server's 100 or
+  /// after `timeout` (defaults 1 MiB and 1 s, as curl). A user Expect field
+  /// wins: an empty one turns it off.
+  basic_transfer& set_expect_continue(std::uint64_t threshold, std::chrono::milliseconds timeout) {
+    auto& t = writable();
+    t.expect_threshold = threshold;
+    t.expect_timeout = timeout;
+    return *this;
+  }
+
   // ---- response and results
 
   /// The final response's status code, 0 when none arrived.
@@ -199,6 +298,16 @@ private:
     impl_->request_head_valid = false;
     impl_->routing_engine = nullptr; // URL or TLS settings may change: route again
     return *impl_;
+  }
+
+  static void clear_body_source(detail::transfer_impl& t) {
+    t.body_kind = detail::body_source::none;
+    t.body_data.clear();
+    t.body_reader = nullptr;
+    t.body_rewind = nullptr;
+    t.body_file.clear();
+    t.body_content_type.clear();
+    t.body_size.reset();
   }
 
   void detach() noexcept {

@@ -55,7 +55,7 @@ public:
   /// A connection for `key`; with `tls` it speaks TLS with that context.
   connection(engine<Executor>& owner, const std::string& key, const Executor& ex,
              std::shared_ptr<tls_context> tls)
-      : owner_(&owner), key_(key), socket_(ex), timer_(ex), tls_context_(std::move(tls)) {}
+      : owner_(&owner), key_(key), socket_(ex), timer_(ex), continue_timer_(ex), tls_context_(std::move(tls)) {}
 
   const std::string& key() const noexcept { return key_; }
   phase current_phase() const noexcept { return phase_; }
@@ -63,6 +63,8 @@ public:
   bool was_used() const noexcept { return requests_started_ > 0; }
   std::chrono::steady_clock::time_point idle_since() const noexcept { return idle_since_; }
 
+  /// The connection's number within its multi, from 1 (info.connection_id).
+  std::uint64_t id = 0;
   /// Position in the engine's list of open connections (for O(1) removal).
   std::size_t open_index = 0;
   /// The engine's pool slot this connection counts in; null once closed.
@@ -125,6 +127,7 @@ public:
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     timer_.cancel();
+    continue_timer_.cancel();
     if (resolver_)
       resolver_->cancel();
     current_.reset();
@@ -163,6 +166,9 @@ private:
     current_ = ref<transfer_impl>(&t);
     t.connection = this;
     t.info.connection_reused = was_used();
+    t.info.connection_id = id;
+    if (was_used())
+      record_addresses(t);
     if (tls_ && was_used()) {
       record_tls_info(t);
       t.info.tls_session_resumed = false; // no handshake for this transfer
@@ -188,6 +194,7 @@ private:
     endpoints_.clear();
     for (const auto& entry : results)
       endpoints_.push_back(entry.endpoint());
+    current_->info.timing.name_lookup = current_->since_start();
     connect_to_endpoints();
   }
 
@@ -215,6 +222,9 @@ private:
     }
     asio::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    current_->info.timing.connect = current_->since_start();
+    remember_addresses();
+    record_addresses(*current_);
     if (tls_context_) {
       start_handshake();
       return;
@@ -280,9 +290,32 @@ private:
       return;
     }
     record_tls_info(t);
+    t.info.timing.tls_handshake = t.since_start();
     arm_timer(total_deadline(t));
     start_read();
     start_request();
+  }
+
+  /// Keeps the connection's two addresses as text, once per connection.
+  void remember_addresses() {
+    asio::error_code ec;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (!ec) {
+      remote_ip_ = remote.address().to_string();
+      remote_port_ = remote.port();
+    }
+    const auto local = socket_.local_endpoint(ec);
+    if (!ec) {
+      local_ip_ = local.address().to_string();
+      local_port_ = local.port();
+    }
+  }
+
+  void record_addresses(transfer_impl& t) const {
+    t.info.primary_ip.assign(remote_ip_);
+    t.info.primary_port = remote_port_;
+    t.info.local_ip.assign(local_ip_);
+    t.info.local_port = local_port_;
   }
 
   void record_tls_info(transfer_impl& t) {
@@ -304,53 +337,32 @@ private:
     ++requests_started_;
     ++t.info.attempts;
     t.set_state(transfer_state::sending);
-    t.parser.reset(t.method == "HEAD");
+    t.parser.reset(t.current_method() == "HEAD");
     upload_finished_ = false;
     keep_alive_ = true;
-    if (!t.request_head_valid && !build_request_head(t))
+    awaiting_continue_ = false;
+    t.continue_received = false;
+    t.info.timing.pre_transfer = t.since_start();
+    std::error_code ec;
+    if (!t.build_request_head(ec)) {
+      fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);
       return;
+    }
     write_buffers buffers{asio::buffer(t.request_head), asio::const_buffer(), asio::const_buffer()};
-    if (t.body_kind == body_source::memory) {
+    const bool memory_body = t.sends_body() && t.body_kind == body_source::memory;
+    if (memory_body) {
       buffers[1] = asio::buffer(t.body_data);
       t.upload_offset = t.body_data.size();
+    } else if (t.expects_continue()) {
+      awaiting_continue_ = true;
+    }
+    if (t.on_debug) {
+      callback_scope scope(*owner_);
+      t.on_debug(debug_kind::header_out, t.request_head);
+      if (memory_body && !t.body_data.empty())
+        t.on_debug(debug_kind::data_out, t.body_data);
     }
     write(buffers);
-  }
-
-  /// Serialises `t`'s request head into t.request_head; false (and the
-  /// transfer failed) when a header or the method is invalid.
-  bool build_request_head(transfer_impl& t) {
-    http1::request_head head;
-    head.method = t.method;
-    head.target = t.target.target_view();
-    head.host = t.target.host_header_view();
-    head.fields = &t.request_headers;
-    head.user_agent = t.user_agent;
-    switch (t.body_kind) {
-    case body_source::none:
-      // An explicit empty POST, PUT or PATCH still says Content-Length: 0.
-      head.framing = (t.method == "POST" || t.method == "PUT" || t.method == "PATCH")
-                         ? http1::body_framing::content_length
-                         : http1::body_framing::none;
-      break;
-    case body_source::memory:
-      head.framing = http1::body_framing::content_length;
-      head.content_length = t.body_data.size();
-      break;
-    case body_source::callback:
-      head.framing = t.body_size ? http1::body_framing::content_length : http1::body_framing::chunked;
-      head.content_length = t.body_size.value_or(0);
-      break;
-    }
-    t.request_head.clear();
-    std::error_code ec;
-    http1::write_request_head(t.request_head, head, ec);
-    if (ec) {
-      fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);
-      return false;
-    }
-    t.request_head_valid = true;
-    return true;
   }
 
   /// Up to three buffers written in order with one gather write; unused ones
@@ -395,7 +407,18 @@ private:
       return;
     }
     t.info.bytes_uploaded = t.upload_offset;
-    if (t.body_kind == body_source::callback && !upload_finished_) {
+    if (t.on_progress) {
+      callback_scope scope(*owner_);
+      if (!t.report_progress()) {
+        fail(errc::aborted_by_callback, t.error_detail);
+        return;
+      }
+    }
+    if (streams_body(t) && !upload_finished_) {
+      if (awaiting_continue_) {
+        wait_for_continue(t);
+        return;
+      }
       send_next_body_piece(t);
       return;
     }
@@ -404,31 +427,62 @@ private:
       t.set_state(transfer_state::awaiting_headers);
   }
 
+  /// Whether `t`'s request body is read piece by piece (a callback or a file).
+  static bool streams_body(const transfer_impl& t) noexcept {
+    return t.sends_body() && t.body_kind != body_source::memory;
+  }
+
+  /// The head went out with `Expect: 100-continue`: the body follows a 100
+  /// response or the end of the transfer's expect_timeout, whichever comes
+  /// first; a final response that comes first means the body is not sent.
+  void wait_for_continue(transfer_impl& t) {
+    if (t.continue_received) {
+      awaiting_continue_ = false;
+      send_next_body_piece(t);
+      return;
+    }
+    continue_timer_.expires_after(t.expect_timeout);
+    continue_timer_.async_wait([self = ref<connection>(this)](const asio::error_code& error) {
+      if (error || !self->owner_ || self->phase_ == phase::closed || !self->current_ ||
+          !self->awaiting_continue_ || self->writing_)
+        return;
+      self->awaiting_continue_ = false;
+      if (!self->current_->parser.headers_done())
+        self->send_next_body_piece(*self->current_);
+    });
+  }
+
+  /// A 100 arrived, or the final response started: stop waiting to send the body.
+  void continue_or_stop_waiting(transfer_impl& t) {
+    if (!awaiting_continue_ || writing_)
+      return;
+    awaiting_continue_ = false;
+    continue_timer_.cancel();
+    if (!t.parser.headers_done())
+      send_next_body_piece(t);
+  }
+
   void send_next_body_piece(transfer_impl& t) {
     constexpr std::size_t piece_size = std::size_t{64} * 1024;
     upload_buffer_.resize(piece_size);
-    std::size_t n = 0;
-    try {
-      n = t.body_reader(std::span<char>(upload_buffer_.data(), upload_buffer_.size()));
-    } catch (const std::exception& e) {
-      fail(errc::read_error, std::string("read callback threw: ") + e.what());
-      return;
-    }
+    const std::size_t n = t.read_body(std::span<char>(upload_buffer_.data(), upload_buffer_.size()));
     if (n == read_abort) {
-      fail(errc::read_error, "read callback aborted the upload");
+      fail(t.body_kind == body_source::file ? errc::file_couldnt_read_file : errc::read_error,
+           t.error_detail);
       return;
     }
     if (n > upload_buffer_.size()) {
       fail(errc::read_error, "read callback returned more bytes than the buffer holds");
       return;
     }
-    const bool chunked = !t.body_size;
-    if (!chunked && t.upload_offset + n > *t.body_size) {
+    const auto declared = t.upload_size();
+    const bool chunked = !declared;
+    if (!chunked && t.upload_offset + n > *declared) {
       fail(errc::read_error, "read callback returned more bytes than the declared body size");
       return;
     }
     if (n == 0) {
-      if (!chunked && t.upload_offset != *t.body_size) {
+      if (!chunked && t.upload_offset != *declared) {
         fail(errc::read_error, "request body ended before its declared size");
         return;
       }
@@ -440,9 +494,13 @@ private:
       on_written({});
       return;
     }
+    if (t.on_debug) {
+      callback_scope scope(*owner_);
+      t.on_debug(debug_kind::data_out, std::string_view(upload_buffer_.data(), n));
+    }
     t.upload_offset += n;
     if (!chunked) {
-      if (t.upload_offset == *t.body_size)
+      if (t.upload_offset == *declared)
         upload_finished_ = true;
       write({asio::buffer(upload_buffer_.data(), n)});
       return;
@@ -537,6 +595,8 @@ private:
       fail(http1::to_errc(static_cast<http1::error>(parse_error.value())), parse_error.message());
       return;
     }
+    if (awaiting_continue_ && (t->continue_received || t->parser.headers_done()))
+      continue_or_stop_waiting(*t);
     if (t->abort_result) {
       // The write callback aborted, or fail_on_error saw a status >= 400: the body is not
       // wanted, and the connection is closed rather than drained.
@@ -564,7 +624,7 @@ private:
   void response_complete() {
     ref<connection> keep(this);
     ref<transfer_impl> t = current_;
-    const bool request_fully_queued = upload_finished_ || t->body_kind != body_source::callback;
+    const bool request_fully_queued = upload_finished_ || !streams_body(*t);
     current_.reset();
     t->connection = nullptr;
     timer_.cancel();
@@ -710,11 +770,16 @@ private:
   std::string key_;
   socket_type socket_;
   timer_type timer_;
+  timer_type continue_timer_;               ///< Expect: 100-continue wait
   std::optional<resolver_type> resolver_;
   std::shared_ptr<tls_context> tls_context_;
   std::optional<tls_stream_type> tls_;
   bool host_is_ip_ = false;
   std::vector<asio::ip::tcp::endpoint> endpoints_;
+  std::string remote_ip_;
+  std::string local_ip_;
+  std::uint16_t remote_port_ = 0;
+  std::uint16_t local_port_ = 0;
   phase phase_ = phase::connecting;
   ref<transfer_impl> current_;
   read_buffer buffer_;
@@ -728,6 +793,7 @@ private:
   bool upload_finished_ = false;
   bool keep_alive_ = true;
   bool release_after_write_ = false;
+  bool awaiting_continue_ = false;   ///< the body waits for 100 Continue
 };
 
 } // namespace xfer::detail

@@ -190,9 +190,20 @@ public:
 
   // ---- called by connections
 
-  /// `t` is finished with `result`: deliver its completion.
+  /// `t`'s response is complete (empty `result`) or failed: send the request
+  /// it leads to (a redirect, an authentication answer), or deliver its completion.
   void transfer_finished(transfer_impl& t, std::error_code result) {
     ref<transfer_impl> keep(&t);
+    if (!result && t.next != follow_up::none) {
+      continue_run(t);
+      return;
+    }
+    if (!t.close_output() && !result) {
+      result = errc::write_error;
+      t.error_detail = "Failure writing output to " + t.output_file;
+    }
+    if (t.body_kind == body_source::file)
+      t.body_stream.close();
     t.result = result;
     t.connection = nullptr;
     t.info.total_time = std::chrono::steady_clock::now() - t.started_at;
@@ -257,8 +268,16 @@ public:
   /// A reused connection proved stale before answering: try `t` once more on a new one.
   void retry_on_fresh_connection(transfer_impl& t) {
     t.reset_for_retry();
+    if (t.sends_body() && !t.rewind_body()) {
+      t.error_detail = "The request must be sent again but its body cannot rewind";
+      transfer_finished(t, errc::send_fail_rewind);
+      return;
+    }
     acquire(t, /*fresh=*/true);
   }
+
+  /// The multi's cookie jar for new runs, or null.
+  void set_cookie_source(cookie_source* cookies) noexcept { cookies_ = cookies; }
 
 private:
   /// Connections and waiting transfers of one pool key (origin + TLS configuration).
@@ -283,7 +302,34 @@ private:
     if (t.routing_engine != this && !route(t))
       return;
     t.info.effective_url.assign(t.target.str());
+    t.cookies = cookies_;
+    std::error_code ec;
+    if (!t.begin_run(ec)) {
+      transfer_finished(t, ec);
+      return;
+    }
     acquire(t, /*fresh=*/false);
+  }
+
+  /// Sends the request `t`'s last response leads to, once its connection was
+  /// released (so that it can carry it).
+  void continue_run(transfer_impl& t) {
+    t.connection = nullptr;
+    std::error_code ec;
+    if (!t.begin_follow_up(ec)) {
+      transfer_finished(t, ec);
+      return;
+    }
+    const std::uint64_t run = ++t.follow_up_sequence;
+    asio::post(executor_, [this, t = ref<transfer_impl>(&t), run, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired() || t->engine != this || t->follow_up_sequence != run ||
+          t->state == transfer_state::done || t->connection != nullptr)
+        return;
+      if (!route_target(*t))
+        return;
+      t->routing_engine = nullptr; // routed for this request only: the next run starts from url_text
+      acquire(*t, /*fresh=*/false);
+    });
   }
 
   /// Parses `t`'s URL and finds its pool slot and TLS context, once: the
@@ -297,6 +343,12 @@ private:
       transfer_finished(t, errc::url_malformat);
       return false;
     }
+    return route_target(t);
+  }
+
+  /// Finds the pool slot and TLS context of t.target; false when the transfer failed.
+  bool route_target(transfer_impl& t) {
+    std::error_code ec;
     const bool https = t.target.scheme() == "https";
     if (!https && t.target.scheme() != "http") {
       t.error_detail = "Protocol \"" + std::string(t.target.scheme()) + "\" not supported";
@@ -367,6 +419,8 @@ private:
 
   void open(transfer_impl& t, host_slot& slot) {
     auto conn = make_ref<connection_type>(*this, t.pool_key, executor_, t.tls_context_for_run);
+    conn->id = ++connections_opened_;
+    ++t.info.new_connections;
     conn->open_index = connections_.size();
     conn->pool_slot = &slot;
     connections_.push_back(conn);
@@ -422,6 +476,7 @@ private:
     ref<transfer_impl> t = std::move(slot.waiting.front());
     slot.waiting.pop_front();
     --waiting_count_;
+    t->info.timing.queue = t->since_start();
     return t;
   }
 
@@ -461,6 +516,8 @@ private:
   std::size_t idle_count_ = 0;
   std::size_t waiting_count_ = 0;
   std::uint64_t next_queue_sequence_ = 0;
+  std::uint64_t connections_opened_ = 0;
+  cookie_source* cookies_ = nullptr;
   int callback_depth_ = 0;
   bool start_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); ///< expires with the engine

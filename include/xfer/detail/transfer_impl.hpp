@@ -1,11 +1,15 @@
 // xfer/detail/transfer_impl.hpp - the data of one transfer: request, response, options, results.
 #pragma once
 
+#include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/detail/redirect.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/error.hpp>
 #include <xfer/headers.hpp>
+#include <xfer/http1/request_writer.hpp>
 #include <xfer/http1/response_parser.hpp>
+#include <xfer/redirect_policy.hpp>
 #include <xfer/transfer_info.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
@@ -14,8 +18,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 
@@ -45,10 +53,34 @@ public:
 };
 
 /// Where request body bytes come from.
-enum class body_source { none, memory, callback };
+enum class body_source { none, memory, callback, file };
+
+/// What the response now being received leads to.
+enum class follow_up {
+  none,         ///< it is the final response
+  redirect,     ///< a redirect is followed: its body is discarded
+  authenticate, ///< a 401 challenge is answered: its body is discarded
+};
+
+/// The multi's cookie jar, as transfers use it.
+class cookie_source {
+public:
+  /// Appends the Cookie field value for a request to `target` (nothing when no cookie matches).
+  virtual void append_cookie_header(const url& target, std::string& out) = 0;
+  /// Stores what a Set-Cookie field of a response from `target` sets.
+  virtual void store_set_cookie(const url& target, std::string_view set_cookie) = 0;
+
+protected:
+  ~cookie_source() = default;
+};
+
 
 /// One transfer's request, options and response. Owned jointly (ref) by the
 /// user's handle and by the engine while the transfer runs.
+///
+/// A run may send several requests: redirects followed and authentication
+/// challenges answered. The user's settings never change during a run; the
+/// `hop_*` members describe the request being sent now.
 class transfer_impl : public ref_counted {
 public:
   // ---- request, set by the handle before add()
@@ -58,6 +90,9 @@ public:
   body_source body_kind = body_source::none;
   std::string body_data;
   read_callback body_reader;
+  rewind_callback body_rewind;            ///< for body_source::callback; null = cannot rewind
+  std::string body_file;                  ///< for body_source::file
+  std::string body_content_type;          ///< Content-Type sent unless the user sets one (forms)
   std::optional<std::uint64_t> body_size; ///< for body_source::callback; unset means chunked
   write_callback on_write;
   std::chrono::milliseconds connect_timeout{300'000};
@@ -66,6 +101,20 @@ public:
   http1::response_limits limits;
   std::string user_agent = "xfer/" XFER_VERSION_STRING;
   tls_options tls;
+
+  // ---- HTTP semantics options
+  redirect_policy redirects;
+  credentials auth;
+  header_callback on_header_field;
+  progress_callback on_progress;
+  debug_callback on_debug;
+  std::string output_file;              ///< the body goes to this file instead of body()
+  std::uint64_t resume_from = 0;        ///< ask for the body from this offset (Range)
+  std::uint64_t max_filesize = 0;       ///< 0 = no limit
+  /// Requests with a body of at least this many bytes (or of unknown size) send
+  /// `Expect: 100-continue` and wait `expect_timeout` for the go-ahead (curl: 1 MiB, 1 s).
+  std::uint64_t expect_threshold = std::uint64_t{1} << 20;
+  std::chrono::milliseconds expect_timeout{1000};
 
   /// The serialised request head, reused while the request is unchanged
   /// (a transfer re-added with the same settings sends the same bytes).
@@ -81,6 +130,26 @@ public:
   transfer_info info;
   std::string error_detail;
   std::error_code result;
+
+  // ---- the request being sent now (redirects and authentication start new ones)
+  url first_target;                     ///< the run's first URL (credentials stay with its origin)
+  std::string hop_method;               ///< the method sent now; empty = `method`
+  bool hop_body = true;                 ///< the request body is sent (a 303 drops it)
+  bool hop_credentials = true;          ///< credentials may go to the current origin
+  follow_up next = follow_up::none;     ///< what the response being received leads to
+  url next_target;                      ///< the URL of the next request, when next != none
+  std::string next_method;              ///< the method of the next request
+  bool next_body = true;                ///< the next request carries the body
+  bool next_credentials = true;         ///< credentials may go to the next request's origin
+  std::string auth_value;               ///< the Authorization value generated for this request
+  bool auth_challenge_answered = false; ///< a 401 was answered already in this request chain
+  headers hop_fields;                   ///< the fields sent when they differ from request_headers
+  cookie_source* cookies = nullptr;     ///< the multi's cookie jar, if it has one
+  std::FILE* output = nullptr;          ///< open while the body goes to output_file
+  std::ifstream body_stream;            ///< open while a body_source::file run lasts
+  bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  std::chrono::steady_clock::time_point hop_started_at{};
+  std::uint64_t follow_up_sequence = 0; ///< tells a scheduled follow-up from a stale one
 
   // ---- engine bookkeeping
   url target;
@@ -103,9 +172,19 @@ public:
   std::uint64_t upload_offset = 0;      ///< request body bytes already handed to the socket
 
   transfer_impl() : parser(limits) {}
+  transfer_impl(const transfer_impl&) = delete;
+  transfer_impl& operator=(const transfer_impl&) = delete;
+  ~transfer_impl() { close_output(); }
 
   /// Every state change goes through here.
-  void set_state(transfer_state next) noexcept { state = next; }
+  void set_state(transfer_state next_state) noexcept { state = next_state; }
+
+  /// The method of the request being sent.
+  std::string_view current_method() const noexcept {
+    return hop_method.empty() ? std::string_view(method) : std::string_view(hop_method);
+  }
+  /// Whether the request being sent carries the body.
+  bool sends_body() const noexcept { return body_kind != body_source::none && hop_body; }
 
   /// Clears the response side for a new run; keeps buffers' capacity.
   void reset_for_run() {
@@ -122,6 +201,15 @@ public:
     paused = false;
     abort_result.clear();
     upload_offset = 0;
+    if (!hop_method.empty() || !hop_body || !hop_credentials || !auth_value.empty())
+      request_head_valid = false; // the last run ended on a redirected or authenticated request
+    hop_method.clear();
+    hop_body = true;
+    hop_credentials = true;
+    next = follow_up::none;
+    ++follow_up_sequence;
+    auth_value.clear();
+    auth_challenge_answered = false;
   }
 
   /// Resets the info, keeping its strings' capacity.
@@ -138,6 +226,19 @@ public:
     info.tls_cipher.clear();
     info.alpn_protocol.clear();
     info.tls_session_resumed = false;
+    info.redirect_count = 0;
+    info.redirect_url.clear();
+    info.chain.clear();
+    info.content_type.clear();
+    info.retry_after.reset();
+    info.size_download_total = 0;
+    info.timing = {};
+    info.primary_ip.clear();
+    info.primary_port = 0;
+    info.local_ip.clear();
+    info.local_port = 0;
+    info.connection_id = 0;
+    info.new_connections = 0;
   }
 
   /// Clears what one attempt produced, before a retry on a fresh connection.
@@ -148,11 +249,138 @@ public:
     info.bytes_downloaded = 0;
     info.bytes_uploaded = 0;
     upload_offset = 0;
+    next = follow_up::none;
   }
 
-  /// Whether a retry on a fresh connection is safe: idempotent methods without a streamed body.
+  /// Whether a retry on a fresh connection is safe: idempotent methods whose body can be sent again.
   bool retryable() const noexcept {
-    return (method == "GET" || method == "HEAD") && body_kind != body_source::callback;
+    const std::string_view m = current_method();
+    return (m == "GET" || m == "HEAD") && (body_kind != body_source::callback || body_rewind);
+  }
+
+  /// Time since the run started, for info.timing.
+  std::chrono::microseconds since_start() const noexcept {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 started_at);
+  }
+
+  /// Shows `text` to the debug callback as an info line.
+  void debug_text(std::string_view text) {
+    if (on_debug)
+      on_debug(debug_kind::text, text);
+  }
+
+  /// Calls the progress callback; false (and the transfer must abort) when it says so.
+  bool report_progress() {
+    if (!on_progress || abort_result)
+      return !abort_result;
+    progress p;
+    p.download_total = parser.headers_done() ? parser.content_length().value_or(0) : 0;
+    p.download_now = info.bytes_downloaded;
+    p.upload_total = body_kind == body_source::memory ? body_data.size() : body_size.value_or(0);
+    p.upload_now = upload_offset;
+    bool go_on = false;
+    try {
+      go_on = on_progress(p);
+    } catch (...) {
+      go_on = false;
+    }
+    if (!go_on) {
+      abort_result = errc::aborted_by_callback;
+      error_detail = "Callback aborted";
+    }
+    return go_on;
+  }
+
+  // ---- request head
+
+  /// Serialises the head of the request being sent into request_head (kept
+  /// while valid); false with `ec` (an http1::error) when a field or the method is invalid.
+  bool build_request_head(std::error_code& ec) {
+    if (request_head_valid)
+      return true;
+    http1::request_head head;
+    head.method = current_method();
+    head.target = target.target_view();
+    head.host = target.host_header_view();
+    head.fields = select_fields();
+    head.user_agent = user_agent;
+    const bool body = sends_body();
+    const std::string_view m = head.method;
+    if (!body) {
+      // An explicit empty POST, PUT or PATCH still says Content-Length: 0.
+      head.framing = (m == "POST" || m == "PUT" || m == "PATCH") ? http1::body_framing::content_length
+                                                                : http1::body_framing::none;
+    } else if (const auto size = upload_size()) {
+      head.framing = http1::body_framing::content_length;
+      head.content_length = *size;
+    } else {
+      head.framing = http1::body_framing::chunked;
+    }
+    request_head.clear();
+    http1::write_request_head(request_head, head, ec);
+    if (ec)
+      return false;
+    // A head with generated fields that change per request (cookies, digest
+    // nonce counts) is built again for each request.
+    request_head_valid = head.fields == &request_headers;
+    return true;
+  }
+
+  /// The request body's size when known: memory and files always, callbacks when declared.
+  std::optional<std::uint64_t> upload_size() const noexcept {
+    switch (body_kind) {
+    case body_source::none: return 0;
+    case body_source::memory: return body_data.size();
+    case body_source::callback:
+    case body_source::file: return body_size;
+    }
+    return std::nullopt;
+  }
+
+  /// Reads the next piece of a streamed body (callback or file) into `buffer`:
+  /// the byte count, 0 at the end, read_abort on failure (error_detail set).
+  std::size_t read_body(std::span<char> buffer) {
+    if (body_kind == body_source::file) {
+      body_stream.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      if (body_stream.bad()) {
+        error_detail = "Failed reading the file to upload: " + body_file;
+        return read_abort;
+      }
+      return static_cast<std::size_t>(body_stream.gcount());
+    }
+    try {
+      const std::size_t n = body_reader(buffer);
+      if (n == read_abort)
+        error_detail = "read callback aborted the upload";
+      return n;
+    } catch (const std::exception& e) {
+      error_detail = std::string("read callback threw: ") + e.what();
+      return read_abort;
+    }
+  }
+
+  /// Whether the request being sent waits for `100 Continue` before its body.
+  bool expects_continue() const noexcept {
+    if (!sends_body() || body_kind == body_source::memory)
+      return false;
+    if (const auto e = request_headers.find("Expect"))
+      return iequals(*e, "100-continue");
+    const auto size = upload_size();
+    return !size || *size >= expect_threshold;
+  }
+
+  /// Rewinds the body for another request; false when it cannot be.
+  bool rewind_body() {
+    upload_offset = 0;
+    if (body_kind == body_source::file) {
+      body_stream.clear();
+      body_stream.seekg(0);
+      return !body_stream.fail();
+    }
+    if (body_kind == body_source::callback)
+      return body_rewind && body_rewind();
+    return true;
   }
 
   // ---- http1::response_parser handler
@@ -161,22 +389,101 @@ public:
     reason.assign(reason_phrase);
     info.response_code = code;
     info.http_version_minor = version_minor;
+    if (info.timing.start_transfer.count() == 0)
+      info.timing.start_transfer = since_start();
+    if (on_debug) {
+      std::string line = "HTTP/1." + std::to_string(version_minor) + " " + std::to_string(code);
+      if (!reason_phrase.empty())
+        line.append(" ").append(reason_phrase);
+      line.append("\r\n");
+      on_debug(debug_kind::header_in, line);
+    }
   }
-  void on_header(std::string_view name, std::string_view value) { response_headers.add(name, value); }
+  void on_interim(int code) {
+    if (code == 100)
+      continue_received = true;
+    if (on_debug)
+      on_debug(debug_kind::header_in, "HTTP/1.1 " + std::to_string(code) + " (interim)\r\n");
+  }
+  void on_header(std::string_view name, std::string_view value) {
+    response_headers.add(name, value);
+    if (on_debug) {
+      std::string line;
+      line.append(name).append(": ").append(value).append("\r\n");
+      on_debug(debug_kind::header_in, line);
+    }
+    if (on_header_field && !abort_result && !call_header_callback(name, value))
+      return;
+    if (cookies && iequals(name, "Set-Cookie"))
+      cookies->store_set_cookie(target, value);
+  }
   void on_headers_complete() {
     set_state(transfer_state::receiving_body);
+    if (on_debug)
+      on_debug(debug_kind::header_in, "\r\n");
+    if (on_header_field && !abort_result)
+      call_header_callback({}, {});
+    if (abort_result)
+      return;
+    next = plan_follow_up();
+    if (next != follow_up::none || abort_result)
+      return;
+    info.content_type.assign(response_headers.find("Content-Type").value_or(std::string_view{}));
+    if (const auto ra = response_headers.find("Retry-After"))
+      info.retry_after = parse_retry_after(*ra);
     if (fail_on_error && status >= 400) {
       abort_result = errc::http_returned_error;
       error_detail = "The requested URL returned error: " + std::to_string(status);
+      return;
     }
+    if (max_filesize != 0 && status < 300) {
+      if (const auto size = parser.content_length(); size && *size > max_filesize) {
+        abort_result = errc::filesize_exceeded;
+        error_detail = "Maximum file size exceeded: the response announces " + std::to_string(*size) +
+                       " bytes, the limit is " + std::to_string(max_filesize);
+        return;
+      }
+    }
+    if (resume_from != 0 && status == 200 && current_method() == "GET") {
+      abort_result = errc::range_error;
+      error_detail = "HTTP server doesn't seem to support byte ranges. Cannot resume.";
+      return;
+    }
+    open_output();
   }
   bool on_body(std::string_view data) {
     if (abort_result)
       return false;
+    if (next != follow_up::none)
+      return true; // a redirect's or a challenge's body is read and dropped
+    if (on_debug)
+      on_debug(debug_kind::data_in, data);
+    return deliver(data);
+  }
+  void on_trailer(std::string_view name, std::string_view value) { response_headers.add(name, value); }
+  void on_complete() {}
+
+  /// Hands body bytes to the output: the write callback, the output file or body().
+  bool deliver(std::string_view data) {
+    if (max_filesize != 0 && info.bytes_downloaded + data.size() > max_filesize) {
+      abort_result = errc::filesize_exceeded;
+      error_detail = "Maximum file size exceeded: more than " + std::to_string(max_filesize) +
+                     " bytes received";
+      return false;
+    }
+    if (output) {
+      if (std::fwrite(data.data(), 1, data.size(), output) != data.size()) {
+        abort_result = errc::write_error;
+        error_detail = "Failure writing output to " + output_file;
+        return false;
+      }
+      info.bytes_downloaded += data.size();
+      return on_progress ? report_progress() : true;
+    }
     if (!on_write) {
       response_body.append(data);
       info.bytes_downloaded += data.size();
-      return true;
+      return on_progress ? report_progress() : true;
     }
     write_action action;
     try {
@@ -191,7 +498,7 @@ public:
     switch (action) {
     case write_action::proceed:
       info.bytes_downloaded += data.size();
-      return true;
+      return on_progress ? report_progress() : true;
     case write_action::pause:
       paused = true;
       return false;
@@ -203,8 +510,110 @@ public:
     }
     return false;
   }
-  void on_trailer(std::string_view name, std::string_view value) { response_headers.add(name, value); }
-  void on_complete() {}
+
+  // ---- output file
+
+  /// Opens output_file (appending when resuming); false with abort_result set on failure.
+  bool open_output() {
+    if (output_file.empty() || output)
+      return true;
+    output = std::fopen(output_file.c_str(), resume_from != 0 && status == 206 ? "ab" : "wb");
+    if (!output) {
+      abort_result = errc::write_error;
+      error_detail = "Failed to open the output file " + output_file;
+      return false;
+    }
+    return true;
+  }
+  /// Closes the output file; false when buffered bytes could not be written.
+  bool close_output() noexcept {
+    if (!output)
+      return true;
+    const bool ok = std::fclose(output) == 0;
+    output = nullptr;
+    return ok;
+  }
+
+private:
+  bool call_header_callback(std::string_view name, std::string_view value) {
+    bool go_on = false;
+    try {
+      go_on = on_header_field(status, name, value);
+    } catch (...) {
+      go_on = false;
+    }
+    if (!go_on) {
+      abort_result = errc::write_error;
+      error_detail = "header callback aborted the transfer";
+    }
+    return go_on;
+  }
+
+  /// The fields to send: the user's as they are, or a list with the
+  /// generated ones (credentials, cookies, resume range, forms' Content-Type,
+  /// Expect) and without the ones that must not go to this origin.
+  const headers* select_fields() {
+    const bool cookie_jar = cookies != nullptr;
+    const bool range = resume_from != 0;
+    const bool content_type = sends_body() && !body_content_type.empty();
+    const bool expect = expects_continue() && !request_headers.contains("Expect");
+    if (hop_credentials && hop_body && auth_value.empty() && !cookie_jar && !range && !content_type &&
+        !expect)
+      return &request_headers;
+    hop_fields.clear();
+    std::string cookie_value;
+    for (const auto f : request_headers) {
+      const bool credential = iequals(f.name, "Authorization") || iequals(f.name, "Cookie") ||
+                              iequals(f.name, "Proxy-Authorization");
+      if (credential && !hop_credentials)
+        continue;
+      if (!hop_body && (iequals(f.name, "Content-Type") || iequals(f.name, "Expect")))
+        continue;
+      if (cookie_jar && iequals(f.name, "Cookie")) {
+        cookie_value.assign(f.value); // merged with the jar's below
+        continue;
+      }
+      hop_fields.add(f.name, f.value);
+    }
+    if (!auth_value.empty() && !hop_fields.contains("Authorization"))
+      hop_fields.add("Authorization", auth_value);
+    if (cookie_jar) {
+      std::string jar;
+      cookies->append_cookie_header(target, jar);
+      if (!jar.empty() && !cookie_value.empty())
+        cookie_value.append("; ");
+      cookie_value.append(jar);
+      if (!cookie_value.empty())
+        hop_fields.add("Cookie", cookie_value);
+    }
+    if (range && !hop_fields.contains("Range"))
+      hop_fields.add("Range", "bytes=" + std::to_string(resume_from) + "-");
+    if (content_type && !hop_fields.contains("Content-Type"))
+      hop_fields.add("Content-Type", body_content_type);
+    if (expect)
+      hop_fields.add("Expect", "100-continue");
+    return &hop_fields;
+  }
+
+  /// Decides at the end of a response's head whether another request follows.
+  follow_up plan_follow_up();
+
+public:
+  /// Prepares the first request of a run: its URL is `target`. False (with
+  /// result and detail set) when the run cannot start.
+  bool begin_run(std::error_code& ec);
+  /// Makes the planned follow-up the current request; false (ec set) when it cannot be sent.
+  bool begin_follow_up(std::error_code& ec);
+  /// The Retry-After value in seconds: delta-seconds or an HTTP-date (bounded to a day).
+  static std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+
+private:
+  /// Sets auth_value for the request about to be sent to `target`.
+  void prepare_credentials();
+  /// Opens body_file and takes its size; false with ec on failure.
+  bool open_body_file(std::error_code& ec);
 };
 
 } // namespace xfer::detail
+
+#include <xfer/detail/impl/follow_up.hpp>

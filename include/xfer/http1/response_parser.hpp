@@ -102,6 +102,7 @@ constexpr bool http1_is(char c, unsigned char cls) noexcept {
 /// bool on_body(std::string_view data); // false: not consumed, put() returns, paused()
 /// void on_trailer(std::string_view name, std::string_view value);
 /// void on_complete();
+/// void on_interim(int status); // optional: a 1xx status line was read (its fields are skipped)
 /// ```
 class response_parser {
 public:
@@ -257,6 +258,7 @@ private:
   state state_ = state::status_line;
   bool no_body_ = false;
   bool interim_ = false; // the current header block belongs to a 1xx response
+  int interim_status_ = 0; // its status code
   bool started_ = false;
   bool headers_done_ = false;
   bool paused_ = false;
@@ -307,6 +309,8 @@ std::size_t response_parser::put(std::string_view data, Handler& handler, std::e
       pos += n;
       if (!interim_)
         handler.on_status(status_, version_minor_, reason);
+      else if constexpr (requires { handler.on_interim(0); })
+        handler.on_interim(interim_status_);
       break;
     }
     case state::field_line:

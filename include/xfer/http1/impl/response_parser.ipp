@@ -371,6 +371,7 @@ XFER_DECL error response_parser::take_status_line(std::string_view line,
     if (++interim_count_ > limits_.max_interim_responses)
       return error::too_many_interim_responses;
     interim_ = true;
+    interim_status_ = status;
   } else {
     interim_ = false;
     status_ = status;
