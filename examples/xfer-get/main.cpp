@@ -18,6 +18,7 @@
 #include "pins.hpp"
 #include "progress.hpp"
 #include "units.hpp"
+#include "write_out.hpp"
 
 #include <xfer.hpp>
 
@@ -70,9 +71,9 @@ struct job {
   output* body = nullptr;               ///< where the body goes
   output* dump = nullptr;               ///< -D
   std::optional<std::uint64_t> request_body_size;
+  std::uint64_t resume_from = 0; ///< -C
   clock::time_point started{};
   std::optional<std::uint64_t> content_length;
-  int trace_stage = 0; ///< -v: 1 once the request was shown, 2 once the response head was
   bool head_emitted = false;
   std::string write_failure;
   std::uint64_t received = 0;
@@ -116,8 +117,6 @@ public:
       if (active_.empty() && next == jobs_.size())
         break;
       const int running = multi_.perform();
-      for (job* j : active_)
-        trace(*j);
       while (auto msg = multi_.info_read()) {
         job& j = job_of(msg->transfer());
         const std::error_code result = msg->result();
@@ -187,7 +186,16 @@ private:
         std::filesystem::create_directories(g.output_dir, ec);
         file = std::filesystem::path(g.output_dir) / file;
       }
-      j.file_out = output::to_file(file);
+      std::uint64_t resume = 0;
+      if (g.continue_at) {
+        std::error_code ec;
+        resume = *g.continue_at >= 0 ? static_cast<std::uint64_t>(*g.continue_at)
+                                     : std::filesystem::file_size(file, ec);
+        if (ec)
+          resume = 0; // "-C -" with no file yet: the whole body
+      }
+      j.resume_from = resume;
+      j.file_out = output::to_file(file, /*append=*/resume != 0);
       j.body = &j.file_out;
     } else {
       // A demo body without -o/-O goes nowhere: file_out is still the discarding output.
@@ -206,7 +214,11 @@ private:
     xfer::transfer& t = j.transfer;
     t.set_url(j.url);
     t.set_user_agent(user_agent);
-    t.set_method(g.method ? *g.method : g.head ? "HEAD" : g.data ? "POST" : "GET");
+    t.set_method(g.method        ? *g.method
+                 : g.head        ? "HEAD"
+                 : g.data        ? "POST"
+                 : g.upload_file ? "PUT"
+                                 : "GET");
     bool has_content_type = false;
     for (const auto& [name, value] : g.headers) {
       t.add_header(name, value);
@@ -223,6 +235,20 @@ private:
     if (g.max_time.count() > 0)
       t.set_timeout(g.max_time);
     t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
+    if (g.upload_file) {
+      t.set_body_file(*g.upload_file);
+      std::error_code ec;
+      if (const auto size = std::filesystem::file_size(*g.upload_file, ec); !ec)
+        j.request_body_size = size;
+    }
+    t.set_redirect_policy(g.redirects);
+    t.set_credentials(g.auth);
+    t.set_resume_from(j.resume_from);
+    t.set_max_filesize(g.max_filesize);
+    if (g.expect100_timeout)
+      t.set_expect_continue(std::uint64_t{1} << 20, *g.expect100_timeout);
+    if (opts_.verbose)
+      t.set_debug_callback(verbose_trace);
     xfer::tls_options tls = g.tls;
     tls.pinned_public_key = pin_for_library(g.tls.pinned_public_key);
     t.set_tls_options(tls);
@@ -251,7 +277,6 @@ private:
   /// The response head is complete: show it (-v), dump it (-D), write it as the output (-I).
   void emit_head(job& j) {
     j.head_emitted = true;
-    trace(j);
     const std::string head = response_head_text(j.transfer);
     if (j.dump && !j.dump->write(head))
       j.write_failure = j.dump->error();
@@ -260,54 +285,23 @@ private:
       j.write_failure = j.body->error();
   }
 
-  /// -v: prints what became known about the transfer since the last call, in curl's style.
-  void trace(job& j) {
-    if (!opts_.verbose)
-      return;
-    xfer::transfer& t = j.transfer;
-    const xfer::transfer_info& info = t.info();
-    std::string out;
-    if (j.trace_stage == 0 && info.attempts > 0) {
-      std::error_code ec;
-      const xfer::url u = xfer::url::parse(j.url, ec);
-      if (info.connection_reused) {
-        out += "* Re-using existing connection with host " + std::string(u.host()) + "\n";
-      } else {
-        out += connect_lines(u);
-        if (!info.tls_version.empty()) {
-          // As curl shows a handshake: what was offered, then what was agreed.
-          if (info.tls_session_resumed)
-            out += "* SSL re-using session ID\n";
-          out += "* SSL connection using " + info.tls_version + " / " + info.tls_cipher + "\n";
-          if (info.alpn_protocol.empty())
-            out += "* ALPN: server did not agree on a protocol. Uses default.\n";
-          else
-            out += "* ALPN: server accepted " + info.alpn_protocol + "\n";
-        }
-      }
-      out += prefix_lines(request_head_text(t, user_agent, j.request_body_size), "> ");
-      j.trace_stage = 1;
+  /// -v: the library's trace, printed as curl prints it: notes with "* ", the
+  /// request head with "> ", response heads with "< ".
+  static void verbose_trace(xfer::debug_kind kind, std::string_view data) {
+    switch (kind) {
+    case xfer::debug_kind::text:
+      std::fprintf(stderr, "* %.*s\n", static_cast<int>(data.size()), data.data());
+      break;
+    case xfer::debug_kind::header_out:
+      std::fputs(prefix_lines(data, "> ").c_str(), stderr);
+      break;
+    case xfer::debug_kind::header_in:
+      std::fputs(prefix_lines(data, "< ").c_str(), stderr);
+      break;
+    case xfer::debug_kind::data_in:
+    case xfer::debug_kind::data_out:
+      break;
     }
-    const bool head_complete = t.state() == xfer::transfer_state::receiving_body ||
-                               t.state() == xfer::transfer_state::done || j.head_emitted;
-    if (j.trace_stage == 1 && t.status() != 0 && head_complete) {
-      if (j.request_body_size && *j.request_body_size > 0 &&
-          info.bytes_uploaded == *j.request_body_size)
-        out += "* upload completely sent off: " + std::to_string(info.bytes_uploaded) + " bytes\n";
-      out += prefix_lines(response_head_text(t), "< ");
-      j.trace_stage = 2;
-    }
-    std::fputs(out.c_str(), stderr);
-  }
-
-  /// -v: the lines curl prints while it opens a connection (for https: before the handshake).
-  static std::string connect_lines(const xfer::url& u) {
-    std::string out = "*   Trying " + std::string(u.host()) + ":" + std::to_string(u.port()) +
-                      "...\n* Connected to " + std::string(u.host()) + " port " +
-                      std::to_string(u.port()) + "\n";
-    if (u.scheme() == "https")
-      out += "* ALPN: offers http/1.1\n";
-    return out;
   }
 
   void fail_early(job& j, xfer::errc code, std::string detail) {
@@ -323,17 +317,6 @@ private:
     xfer::transfer& t = j.transfer;
     if (!j.head_emitted && t.status() != 0)
       emit_head(j);
-    trace(j);
-    if (opts_.verbose && j.trace_stage == 0) {
-      std::error_code ec;
-      const xfer::url u = xfer::url::parse(j.url, ec);
-      if (result == xfer::errc::couldnt_connect || result == xfer::errc::operation_timedout)
-        std::fprintf(stderr, "*   Trying %s:%u...\n", std::string(u.host()).c_str(),
-                     static_cast<unsigned>(u.port()));
-      else if (result == xfer::errc::peer_failed_verification ||
-               result == xfer::errc::ssl_pinnedpubkeynotmatch)
-        std::fputs(connect_lines(u).c_str(), stderr); // connected; the handshake's end failed
-    }
 
     std::string detail = t.error_detail();
     if (!j.write_failure.empty() && (!result || result == xfer::errc::write_error)) {
@@ -365,6 +348,11 @@ private:
     }
     if (result)
       report(j, detail);
+    if (j.group->write_out) {
+      flush_stdout();
+      write_out(*j.group->write_out, t,
+                {result, detail, j.body->is_file() ? j.body->path().string() : std::string()});
+    }
     flush_stdout();
   }
 

@@ -1,6 +1,8 @@
 // examples/xfer-get/options.hpp - xfer-get's command line, parsed into a struct as curl reads it.
 #pragma once
 
+#include <xfer/auth.hpp>
+#include <xfer/redirect_policy.hpp>
 #include <xfer/tls_options.hpp>
 
 #include <charconv>
@@ -50,6 +52,16 @@ struct url_group {
   /// --ciphers --tls13-ciphers --curves, for https:// URLs. --pinnedpubkey is kept as given:
   /// a FILE is turned into its sha256// pin when the transfer starts, as curl reads it then.
   xfer::tls_options tls;
+  /// -L --max-redirs --location-trusted --post301 --post302 --post303
+  xfer::redirect_policy redirects;
+  /// -u USER[:PASSWORD] with --basic (the default) --digest --anyauth, or --oauth2-bearer
+  xfer::credentials auth;
+  bool auth_given = false;
+  std::optional<std::string> upload_file;      ///< -T: PUT this file
+  std::optional<std::int64_t> continue_at;     ///< -C OFFSET; -1 for "-C -" (the output's size)
+  std::uint64_t max_filesize = 0;              ///< --max-filesize; 0 = none
+  std::optional<std::string> write_out;        ///< -w FORMAT (@FILE reads it from FILE)
+  std::optional<std::chrono::milliseconds> expect100_timeout; ///< --expect100-timeout
 };
 
 /// Everything the command line says.
@@ -87,8 +99,37 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            FILE without its CR and LF, @- reads stdin; several -d are
                            joined with '&'
      --data-binary DATA    as -d, but @FILE is sent unchanged
+ -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size)
  -I, --head                send HEAD and write the response headers as the output
  -f, --fail                fail with exit 22 on HTTP status >= 400; the body is not written
+ -L, --location            follow redirects (301, 302, 303, 307, 308), http and https only
+     --max-redirs N        follow at most N redirects (default 30; -1 = no limit) (exit 47)
+     --location-trusted    with -L, send credentials and Cookie/Authorization headers to
+                           other hosts too (leaks them to whoever the server names)
+     --post301, --post302, --post303
+                           keep POST after such a redirect instead of switching to GET
+ -u, --user USER[:PASSWORD]
+                           credentials; Basic unless --digest or --anyauth
+     --basic               send -u as Basic (the default)
+     --digest              send -u with Digest after the server's challenge
+     --anyauth             let the server's challenge pick Digest or Basic
+     --oauth2-bearer TOKEN send "Authorization: Bearer TOKEN"
+ -C, --continue-at OFFSET  resume the download at OFFSET; "-C -" takes the output file's
+                           size and appends to it (exit 33 if the server cannot)
+     --max-filesize BYTES  fail (exit 63) when the body is larger; k, M, G suffixes
+     --expect100-timeout SECONDS
+                           wait this long for "100 Continue" before a large upload (1 s)
+ -w, --write-out FORMAT    print FORMAT after each transfer, with %{http_code},
+                           %{url_effective}, %{time_total}, %{time_namelookup},
+                           %{time_connect}, %{time_appconnect}, %{time_pretransfer},
+                           %{time_starttransfer}, %{time_redirect}, %{time_queue},
+                           %{size_download}, %{size_upload}, %{speed_download},
+                           %{num_redirects}, %{redirect_url}, %{num_connects},
+                           %{remote_ip}, %{remote_port}, %{local_ip}, %{local_port},
+                           %{content_type}, %{http_version}, %{scheme}, %{exitcode},
+                           %{errormsg}, %{response_code}, %{filename_effective},
+                           %{header{NAME}}, %{stderr}, %{stdout} and \n \t \r; @FILE
+                           reads FORMAT from FILE
  -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
@@ -146,6 +187,8 @@ namespace detail {
 enum class option_id {
   output, remote_name, output_dir, dump_header, header, request, data, data_binary, head, fail,
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
+  location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
+  anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
   demo, demo_files, demo_size, version, help,
   cacert, capath, insecure, cert, key, pass, pinnedpubkey, tlsv1_2, tlsv1_3, tls_max, ciphers,
   tls13_ciphers, curves,
@@ -196,6 +239,22 @@ inline constexpr option_spec option_table[] = {
     {0, "ciphers", true, option_id::ciphers},
     {0, "tls13-ciphers", true, option_id::tls13_ciphers},
     {0, "curves", true, option_id::curves},
+    {'L', "location", false, option_id::location},
+    {0, "max-redirs", true, option_id::max_redirs},
+    {0, "location-trusted", false, option_id::location_trusted},
+    {0, "post301", false, option_id::post301},
+    {0, "post302", false, option_id::post302},
+    {0, "post303", false, option_id::post303},
+    {'u', "user", true, option_id::user},
+    {0, "basic", false, option_id::basic},
+    {0, "digest", false, option_id::digest},
+    {0, "anyauth", false, option_id::anyauth},
+    {0, "oauth2-bearer", true, option_id::oauth2_bearer},
+    {'T', "upload-file", true, option_id::upload_file},
+    {'C', "continue-at", true, option_id::continue_at},
+    {0, "max-filesize", true, option_id::max_filesize},
+    {'w', "write-out", true, option_id::write_out},
+    {0, "expect100-timeout", true, option_id::expect100_timeout},
 };
 
 inline std::string option_name(const option_spec& spec) {
@@ -393,6 +452,52 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::ciphers: group.tls.ciphers = value; break;
   case option_id::tls13_ciphers: group.tls.tls13_ciphers = value; break;
   case option_id::curves: group.tls.curves = value; break;
+  case option_id::location: group.redirects.follow = true; break;
+  case option_id::max_redirs: {
+    if (value == "-1") {
+      group.redirects.max_redirects = -1;
+      break;
+    }
+    const auto n = parse_count(spec, value, false);
+    group.redirects.max_redirects = static_cast<int>(std::min<std::uint64_t>(n, INT32_MAX));
+    break;
+  }
+  case option_id::location_trusted:
+    group.redirects.follow = true;
+    group.redirects.insecure_send_credentials_to_other_origins = true;
+    break;
+  case option_id::post301: group.redirects.keep_post_on_301 = true; break;
+  case option_id::post302: group.redirects.keep_post_on_302 = true; break;
+  case option_id::post303: group.redirects.keep_post_on_303 = true; break;
+  case option_id::user: {
+    const auto colon = value.find(':');
+    group.auth.user = value.substr(0, colon);
+    group.auth.password = colon == std::string_view::npos ? std::string() : std::string(value.substr(colon + 1));
+    if (group.auth.scheme == xfer::auth_scheme::none || group.auth.scheme == xfer::auth_scheme::bearer)
+      group.auth.scheme = xfer::auth_scheme::basic;
+    group.auth_given = true;
+    break;
+  }
+  case option_id::basic: group.auth.scheme = xfer::auth_scheme::basic; break;
+  case option_id::digest: group.auth.scheme = xfer::auth_scheme::digest; break;
+  case option_id::anyauth: group.auth.scheme = xfer::auth_scheme::any; break;
+  case option_id::oauth2_bearer:
+    group.auth.scheme = xfer::auth_scheme::bearer;
+    group.auth.bearer_token = value;
+    group.auth_given = true;
+    break;
+  case option_id::upload_file: group.upload_file = std::string(value); break;
+  case option_id::continue_at:
+    group.continue_at = value == "-" ? -1 : static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                                parse_count(spec, value, false), INT64_MAX));
+    break;
+  case option_id::max_filesize: group.max_filesize = parse_count(spec, value, true); break;
+  case option_id::write_out:
+    group.write_out = !value.empty() && value[0] == '@'
+                          ? read_data_file(std::string(value.substr(1)), opts)
+                          : std::string(value);
+    break;
+  case option_id::expect100_timeout: group.expect100_timeout = parse_seconds(spec, value); break;
   }
 }
 
@@ -414,6 +519,10 @@ inline const option_spec* find_short(char name) {
 inline void check_group(url_group& group, options& opts) {
   if (group.head && group.data)
     throw usage_error("you can only select one HTTP request method: -I and -d do not mix");
+  if (group.upload_file && (group.data || group.head))
+    throw usage_error("you can only select one HTTP request method: -T does not mix with -d or -I");
+  if (group.auth.scheme != xfer::auth_scheme::none && !group.auth_given)
+    group.auth.scheme = xfer::auth_scheme::none; // --digest without -u: nothing to send
   if (group.outputs.size() > group.urls.size() && !opts.demo) // --demo adds its URLs later
     opts.warnings.push_back("got more output options than URLs");
 }

@@ -19,9 +19,11 @@ public:
   static output to_stdout() { return output(kind::stdout_direct); }
   /// Kept in memory for stdout, written later by the caller (parallel transfers).
   static output to_memory() { return output(kind::memory); }
-  static output to_file(std::filesystem::path path) {
+  /// A file, created or truncated at the first byte, or appended to (-C).
+  static output to_file(std::filesystem::path path, bool append = false) {
     output o(kind::file);
     o.path_ = std::move(path);
+    o.append_ = append;
     return o;
   }
 
@@ -78,7 +80,7 @@ private:
   explicit output(kind k) : kind_(k) {}
 
   bool open() {
-    file_.reset(std::fopen(path_.c_str(), "wb"));
+    file_.reset(std::fopen(path_.c_str(), append_ ? "ab" : "wb"));
     if (!file_)
       return failed("Failed to open the file " + path_.string() + ": " + std::strerror(errno));
     return true;
@@ -94,6 +96,7 @@ private:
   }
 
   kind kind_;
+  bool append_ = false;
   std::filesystem::path path_;
   std::unique_ptr<std::FILE, file_closer> file_;
   std::string memory_;

@@ -167,8 +167,11 @@ private:
     t.connection = this;
     t.info.connection_reused = was_used();
     t.info.connection_id = id;
-    if (was_used())
+    if (was_used()) {
       record_addresses(t);
+      trace(t, [&] { return "Re-using existing connection #" + std::to_string(id) + " with host " +
+                            std::string(t.target.host()); });
+    }
     if (tls_ && was_used()) {
       record_tls_info(t);
       t.info.tls_session_resumed = false; // no handshake for this transfer
@@ -200,6 +203,15 @@ private:
 
   void connect_to_endpoints() {
     set_phase(phase::connecting, transfer_state::connecting);
+    trace(*current_, [&] {
+      std::string text;
+      for (const auto& endpoint : endpoints_)
+        text.append(text.empty() ? "  Trying " : ", ")
+            .append(endpoint.address().to_string())
+            .append(":")
+            .append(std::to_string(endpoint.port()));
+      return text + "...";
+    });
     if (auto fault = injected(io_operation::connect); fault.error) {
       post_completion([fault](connection& c) { c.on_connected(fault.error); });
       return;
@@ -225,6 +237,10 @@ private:
     current_->info.timing.connect = current_->since_start();
     remember_addresses();
     record_addresses(*current_);
+    trace(*current_, [&] {
+      return "Connected to " + std::string(current_->target.host()) + " (" + remote_ip_ + ") port " +
+             std::to_string(remote_port_) + " (#" + std::to_string(id) + ")";
+    });
     if (tls_context_) {
       start_handshake();
       return;
@@ -291,6 +307,12 @@ private:
     }
     record_tls_info(t);
     t.info.timing.tls_handshake = t.since_start();
+    trace(t, [&] {
+      return "SSL connection using " + t.info.tls_version + " / " + t.info.tls_cipher +
+             (t.info.tls_session_resumed ? " (session resumed)" : "") +
+             (t.info.alpn_protocol.empty() ? std::string("; ALPN: server did not agree on a protocol")
+                                           : "; ALPN: server accepted " + t.info.alpn_protocol);
+    });
     arm_timer(total_deadline(t));
     start_read();
     start_request();
@@ -738,6 +760,15 @@ private:
     fail(errc::operation_timedout, "Operation timed out after " + std::to_string(elapsed.count()) +
                                        " milliseconds with " +
                                        std::to_string(t.info.bytes_downloaded) + " bytes received");
+  }
+
+  /// Shows the line `make_text()` returns to `t`'s debug callback, if it has one.
+  template <class MakeText>
+  void trace(transfer_impl& t, MakeText make_text) {
+    if (!t.on_debug || !owner_)
+      return;
+    callback_scope scope(*owner_);
+    t.debug_text(make_text());
   }
 
   /// The fault a test injector wants for the next `op`; none without an injector.
