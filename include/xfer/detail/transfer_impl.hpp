@@ -439,8 +439,8 @@ public:
     if (max_filesize != 0 && status < 300) {
       if (const auto size = parser.content_length(); size && *size > max_filesize) {
         abort_result = errc::filesize_exceeded;
-        error_detail = "Maximum file size exceeded: the response announces " + std::to_string(*size) +
-                       " bytes, the limit is " + std::to_string(max_filesize);
+        error_detail = "the response announces " + std::to_string(*size) +
+                       " bytes, more than max_filesize (" + std::to_string(max_filesize) + ")";
         return;
       }
     }
@@ -467,8 +467,7 @@ public:
   bool deliver(std::string_view data) {
     if (max_filesize != 0 && info.bytes_downloaded + data.size() > max_filesize) {
       abort_result = errc::filesize_exceeded;
-      error_detail = "Maximum file size exceeded: more than " + std::to_string(max_filesize) +
-                     " bytes received";
+      error_detail = "more than max_filesize (" + std::to_string(max_filesize) + ") bytes received";
       return false;
     }
     if (output) {
