@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace xfer {
@@ -15,6 +16,8 @@ namespace xfer {
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size())
     return false;
+  if (!std::is_constant_evaluated() && a == b)
+    return true; // the usual case: the same spelling, compared a word at a time
   for (std::size_t i = 0; i < a.size(); ++i) {
     char x = a[i], y = b[i];
     if (x >= 'A' && x <= 'Z')

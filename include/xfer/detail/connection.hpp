@@ -334,6 +334,9 @@ private:
   }
 
   void record_addresses(transfer_impl& t) const {
+    if (t.addresses_from == id)
+      return;
+    t.addresses_from = id;
     t.info.primary_ip.assign(remote_ip_);
     t.info.primary_port = remote_port_;
     t.info.local_ip.assign(local_ip_);
@@ -364,7 +367,11 @@ private:
     keep_alive_ = true;
     awaiting_continue_ = false;
     t.continue_received = false;
-    t.info.timing.pre_transfer = t.since_start();
+    // On a new connection the request follows the connect (or the handshake)
+    // at once; on a reused one it follows the wait for the connection.
+    t.info.timing.pre_transfer = t.info.connection_reused ? t.info.timing.queue
+                                 : tls_                   ? t.info.timing.tls_handshake
+                                                          : t.info.timing.connect;
     std::error_code ec;
     if (!t.build_request_head(ec)) {
       fail(errc::bad_function_argument, "Invalid request: " + ec.message(), false);

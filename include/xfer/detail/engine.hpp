@@ -202,10 +202,17 @@ public:
       result = errc::write_error;
       t.error_detail = "Failure writing output to " + t.output_file;
     }
-    if (t.body_kind == body_source::file)
-      t.body_stream.close();
+    t.close_body_file();
     t.result = result;
     t.connection = nullptr;
+    if (t.info.connection_id == 0 && t.addresses_from != 0) {
+      // No connection carried this run: addresses of an earlier run must not show.
+      t.addresses_from = 0;
+      t.info.primary_ip.clear();
+      t.info.primary_port = 0;
+      t.info.local_ip.clear();
+      t.info.local_port = 0;
+    }
     t.info.total_time = std::chrono::steady_clock::now() - t.started_at;
     t.set_state(transfer_state::done);
     --running_;

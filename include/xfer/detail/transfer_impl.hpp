@@ -21,11 +21,11 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <span>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace xfer::detail {
 
@@ -146,10 +146,14 @@ public:
   headers hop_fields;                   ///< the fields sent when they differ from request_headers
   cookie_source* cookies = nullptr;     ///< the multi's cookie jar, if it has one
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
-  std::ifstream body_stream;            ///< open while a body_source::file run lasts
+  std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
   std::chrono::steady_clock::time_point hop_started_at{};
   std::uint64_t follow_up_sequence = 0; ///< tells a scheduled follow-up from a stale one
+  bool watches_headers = false;         ///< a debug or header callback sees every field
+  /// The connection whose addresses info holds (its id), so that a transfer
+  /// run again on the same connection does not copy them again.
+  std::uint64_t addresses_from = 0;
 
   // ---- engine bookkeeping
   url target;
@@ -174,7 +178,10 @@ public:
   transfer_impl() : parser(limits) {}
   transfer_impl(const transfer_impl&) = delete;
   transfer_impl& operator=(const transfer_impl&) = delete;
-  ~transfer_impl() { close_output(); }
+  ~transfer_impl() {
+    close_output();
+    close_body_file();
+  }
 
   /// Every state change goes through here.
   void set_state(transfer_state next_state) noexcept { state = next_state; }
@@ -233,11 +240,7 @@ public:
     info.retry_after.reset();
     info.size_download_total = 0;
     info.timing = {};
-    info.primary_ip.clear();
-    info.primary_port = 0;
-    info.local_ip.clear();
-    info.local_port = 0;
-    info.connection_id = 0;
+    info.connection_id = 0; // the addresses stay until a connection is bound (see addresses_from)
     info.new_connections = 0;
   }
 
@@ -342,12 +345,12 @@ public:
   /// the byte count, 0 at the end, read_abort on failure (error_detail set).
   std::size_t read_body(std::span<char> buffer) {
     if (body_kind == body_source::file) {
-      body_stream.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      if (body_stream.bad()) {
+      const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), body_input);
+      if (n == 0 && std::ferror(body_input)) {
         error_detail = "Failed reading the file to upload: " + body_file;
         return read_abort;
       }
-      return static_cast<std::size_t>(body_stream.gcount());
+      return n;
     }
     try {
       const std::size_t n = body_reader(buffer);
@@ -374,9 +377,7 @@ public:
   bool rewind_body() {
     upload_offset = 0;
     if (body_kind == body_source::file) {
-      body_stream.clear();
-      body_stream.seekg(0);
-      return !body_stream.fail();
+      return body_input && std::fseek(body_input, 0, SEEK_SET) == 0;
     }
     if (body_kind == body_source::callback)
       return body_rewind && body_rewind();
@@ -407,15 +408,8 @@ public:
   }
   void on_header(std::string_view name, std::string_view value) {
     response_headers.add(name, value);
-    if (on_debug) {
-      std::string line;
-      line.append(name).append(": ").append(value).append("\r\n");
-      on_debug(debug_kind::header_in, line);
-    }
-    if (on_header_field && !abort_result && !call_header_callback(name, value))
-      return;
-    if (cookies && iequals(name, "Set-Cookie"))
-      cookies->store_set_cookie(target, value);
+    if (watches_headers || may_be_noted(name))
+      note_header(name, value);
   }
   void on_headers_complete() {
     set_state(transfer_state::receiving_body);
@@ -428,9 +422,6 @@ public:
     next = plan_follow_up();
     if (next != follow_up::none || abort_result)
       return;
-    info.content_type.assign(response_headers.find("Content-Type").value_or(std::string_view{}));
-    if (const auto ra = response_headers.find("Retry-After"))
-      info.retry_after = parse_retry_after(*ra);
     if (fail_on_error && status >= 400) {
       abort_result = errc::http_returned_error;
       error_detail = "The requested URL returned error: " + std::to_string(status);
@@ -524,6 +515,11 @@ public:
     }
     return true;
   }
+  /// Closes the file a body_source::file run reads.
+  void close_body_file() noexcept {
+    if (body_input)
+      std::fclose(std::exchange(body_input, nullptr));
+  }
   /// Closes the output file; false when buffered bytes could not be written.
   bool close_output() noexcept {
     if (!output)
@@ -534,6 +530,35 @@ public:
   }
 
 private:
+  /// Whether `name` may be Set-Cookie, Retry-After or Content-Type, told by
+  /// its length and a letter or two, so other fields cost two compares.
+  static bool may_be_noted(std::string_view name) noexcept {
+    const auto lower = [&](std::size_t i) { return static_cast<char>(name[i] | 0x20); };
+    switch (name.size()) {
+    case 10: return lower(0) == 's' && lower(4) == 'c';
+    case 11: return lower(0) == 'r' && lower(6) == 'a';
+    case 12: return lower(0) == 'c' && lower(8) == 't';
+    default: return false;
+    }
+  }
+
+  /// The rarer work for a header field: traces, the header callback, and the fields the info reports.
+  void note_header(std::string_view name, std::string_view value) {
+    if (on_debug) {
+      std::string line;
+      line.append(name).append(": ").append(value).append("\r\n");
+      on_debug(debug_kind::header_in, line);
+    }
+    if (on_header_field && !abort_result && !call_header_callback(name, value))
+      return;
+    if (iequals(name, "Content-Type"))
+      info.content_type.assign(value);
+    else if (iequals(name, "Retry-After"))
+      info.retry_after = parse_retry_after(value);
+    else if (cookies && iequals(name, "Set-Cookie"))
+      cookies->store_set_cookie(target, value);
+  }
+
   bool call_header_callback(std::string_view name, std::string_view value) {
     bool go_on = false;
     try {

@@ -9,7 +9,9 @@
 namespace xfer::detail {
 
 inline bool transfer_impl::begin_run(std::error_code& ec) {
-  first_target = target;
+  if (redirects.follow)
+    first_target = target; // only redirects compare origins with it
+  watches_headers = on_debug || on_header_field;
   hop_started_at = started_at;
   if (body_kind == body_source::file && !open_body_file(ec))
     return false;
@@ -78,6 +80,8 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
   reason.clear();
   info.bytes_downloaded = 0;
   info.bytes_uploaded = 0;
+  info.content_type.clear();
+  info.retry_after.reset();
   info.effective_url.assign(target.str());
   info.timing.redirect = since_start();
   hop_started_at = std::chrono::steady_clock::now();
@@ -105,12 +109,12 @@ inline void transfer_impl::prepare_credentials() {
 }
 
 inline bool transfer_impl::open_body_file(std::error_code& ec) {
-  body_stream.close();
-  body_stream.clear();
-  body_stream.open(body_file, std::ios::binary);
+  close_body_file();
+  body_input = std::fopen(body_file.c_str(), "rb");
   std::error_code size_error;
   const auto size = std::filesystem::file_size(body_file, size_error);
-  if (!body_stream || size_error) {
+  if (!body_input || size_error) {
+    close_body_file();
     ec = errc::file_couldnt_read_file;
     error_detail = "Couldn't open the file to upload: " + body_file;
     return false;
