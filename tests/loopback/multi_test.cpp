@@ -94,7 +94,14 @@ TEST_CASE("running counts and messages follow curl's rules", "[loopback][multi]"
 
 TEST_CASE("transfers beyond max_host_connections wait in FIFO order", "[loopback][multi]") {
   scripted_server server;
-  server.set_default_script({step::respond_forever(ok_response("q"))});
+  // The first answer waits, so that the first perform() cannot finish all six.
+  std::vector<step> script{step::read_request(), step::delay(200ms), step::send(ok_response("q"))};
+  for (int i = 1; i < 6; ++i) {
+    script.push_back(step::read_request());
+    script.push_back(step::send(ok_response("q")));
+  }
+  script.push_back(step::hold());
+  server.set_default_script(script);
   xfer::multi_options options;
   options.max_host_connections = 1;
   xfer::multi m{options};
