@@ -37,6 +37,7 @@ enum class errc {
   filesize_exceeded = 63,         ///< the body is larger than max_filesize
   ssl_cacert_badfile = 77,        ///< the CA file, directory or PEM could not be loaded
   ssl_pinnedpubkeynotmatch = 90,  ///< the server's public key matches no pinned key
+  auth_error = 94,                ///< authentication could not proceed (detail says why, e.g. an unsupported challenge)
   too_large = 100,                ///< a response element exceeded a configured size limit
 };
 
