@@ -4,12 +4,14 @@
 #include <xfer/callbacks.hpp>
 #include <xfer/error.hpp>
 #include <xfer/fault_injection.hpp>
+#include <xfer/form.hpp>
 #include <xfer/headers.hpp>
 #include <xfer/http1/error.hpp>
 #include <xfer/http1/request_writer.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/multi.hpp>
 #include <xfer/multi_options.hpp>
+#include <xfer/multipart.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer.hpp>
 #include <xfer/transfer_info.hpp>

@@ -43,7 +43,7 @@ enum class errc {
   login_denied = 67,              ///< the server refused the credentials
   ssl_cacert_badfile = 77,        ///< the CA file, directory or PEM could not be loaded
   ssl_pinnedpubkeynotmatch = 90,  ///< the server's public key matches no pinned key
-  auth_error = 94,                ///< an authentication challenge could not be answered (detail says why)
+  auth_error = 94,                ///< authentication could not proceed (detail says why, e.g. an unsupported challenge)
   too_large = 100,                ///< a response element exceeded a configured size limit
 };
 

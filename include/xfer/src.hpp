@@ -13,3 +13,6 @@
 #include <xfer/http1/impl/error.ipp>
 #include <xfer/http1/impl/request_writer.ipp>
 #include <xfer/http1/impl/response_parser.ipp>
+#include <xfer/impl/multipart.ipp>
+#include <xfer/detail/impl/auth_challenge.ipp>
+#include <xfer/detail/impl/digest_auth.ipp>

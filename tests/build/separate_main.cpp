@@ -1,7 +1,9 @@
 // Separate compilation: a program that uses xfer with XFER_SEPARATE_COMPILATION and links
 // the bodies from separate_src.cpp. Parses a URL and a response, and runs one transfer that
-// fails to connect, which touches the error category, the parser and the engine.
+// fails to connect, which touches the error category, the parser and the engine; builds a
+// multipart form and picks a Digest challenge.
 #include <xfer.hpp>
+#include <xfer/detail/digest_auth.hpp>
 
 #include <cstdio>
 
@@ -17,6 +19,16 @@ int main() {
   auto msg = m.info_read();
   if (!msg || msg->result() != xfer::errc::couldnt_connect)
     return 2;
+  xfer::multipart_form form{"b"};
+  form.add_field("a", "1");
+  if (form.str() != "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n")
+    return 3;
+  std::vector<xfer::detail::auth_challenge> challenges;
+  std::string detail;
+  xfer::detail::digest_challenge digest;
+  if (xfer::detail::parse_auth_challenges("Digest nonce=n, qop=auth", challenges, detail) ||
+      xfer::detail::select_digest_challenge(challenges, digest, detail))
+    return 4;
   std::printf("separate compilation: %s\n", msg->result().message().c_str());
   return 0;
 }

@@ -1,5 +1,9 @@
 // Includes every public header and instantiates the main templates, for clang-tidy.
 #include <xfer.hpp>
+#include <xfer/detail/auth_challenge.hpp>
+#include <xfer/detail/base64.hpp>
+#include <xfer/detail/basic_auth.hpp>
+#include <xfer/detail/digest_auth.hpp>
 
 #include <asio/use_future.hpp>
 

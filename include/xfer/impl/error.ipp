@@ -31,6 +31,7 @@ public:
     case errc::ssl_cacert_badfile: return "Problem with the SSL CA cert (path? access rights?)";
     case errc::ssl_pinnedpubkeynotmatch:
       return "SSL public key does not match pinned public key";
+    case errc::auth_error: return "An authentication function returned an error";
     case errc::aborted_by_callback: return "Operation was aborted by an application callback";
     case errc::bad_function_argument: return "A transfer option had an invalid value";
     case errc::too_many_redirects: return "Number of redirects hit maximum amount";
