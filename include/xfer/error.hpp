@@ -34,6 +34,7 @@ enum class errc {
   ssl_certproblem = 58,           ///< the client certificate or key could not be used
   ssl_cipher = 59,                ///< a cipher list, suite list or curve list was refused
   peer_failed_verification = 60,  ///< the server's certificate or name did not verify (detail says why)
+  bad_content_encoding = 61,      ///< the Content-Encoding is unsupported or its data is corrupt (detail says which)
   filesize_exceeded = 63,         ///< the body is larger than max_filesize
   ssl_cacert_badfile = 77,        ///< the CA file, directory or PEM could not be loaded
   ssl_pinnedpubkeynotmatch = 90,  ///< the server's public key matches no pinned key
