@@ -756,6 +756,26 @@ TEST_CASE("content_decoder: corrupt, truncated or trailed zstd data", "[unit][de
   }
 }
 
+TEST_CASE("content_decoder: a zstd frame must decode to the size it declares",
+          "[unit][decode][zstd]") {
+  // Declares 213 bytes; an RLE block of 62, a raw block of 4, then an empty last block (which
+  // libzstd's streaming path lets through when the frame arrives in pieces).
+  const std::string frame("\x28\xb5\x2f\xfd\x20\xd5\xf2\x01\x00\x6e\x20\x00\x00\x00\x43\x04"
+                          "\x47\x01\x00\x00",
+                          20);
+  for (const split how : {split::whole, split::bytes, split::random}) {
+    const decoded d = decode("zstd", frame, how);
+    CHECK(d.result == bad_encoding);
+    CHECK(contains(d.detail, "Content-Encoding zstd: corrupt data ("));
+  }
+  // The same blocks declaring 66 bytes are fine.
+  std::string right = frame;
+  right[5] = 66;
+  const decoded d = decode_every_way("zstd", right);
+  CHECK_FALSE(d.result);
+  CHECK(d.body.size() == 66);
+}
+
 TEST_CASE("content_decoder: zstd windows over 8 MiB are refused", "[unit][decode][zstd]") {
   const std::string body = sample_body(64 * 1024, 35);
   const decoded ok = decode_every_way("zstd", zstd_with_window(body, 23));

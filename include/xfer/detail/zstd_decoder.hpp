@@ -9,6 +9,10 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
 namespace xfer::detail {
 
 /// Decodes "zstd" content (RFC 8878) with ZSTD_decompressStream. A stream may hold several
@@ -16,6 +20,9 @@ namespace xfer::detail {
 ///
 /// The window is capped at 8 MiB (ZSTD_d_windowLogMax 23), the limit RFC 9659 sets for the
 /// zstd content coding, so a hostile frame header cannot make the decoder allocate more.
+/// A frame whose declared content size differs from what it decodes to is corrupt: libzstd's
+/// streaming path does not always check it (an empty last block skips the check), so the decoder
+/// checks it itself, and the verdict does not depend on how the input is split.
 /// The decoding context is kept across reset().
 class zstd_decoder final : public coding_decoder {
  public:
@@ -44,6 +51,8 @@ class zstd_decoder final : public coding_decoder {
       ZSTD_DCtx_reset(context_, ZSTD_reset_session_only);
     }
     frame_ended_ = false;
+    header_size_ = 0;
+    frame_output_ = 0;
     return {};
   }
 
@@ -67,10 +76,21 @@ class zstd_decoder final : public coding_decoder {
         break;
       }
       const bool progress = in.pos != in_before || out.pos != out_before;
-      if (hint == 0) // a frame was decoded and flushed completely
+      keep_header(static_cast<const char*>(in.src) + in_before, in.pos - in_before);
+      frame_output_ += out.pos - out_before;
+      if (hint == 0) { // a frame was decoded and flushed completely
+        if (!content_size_matches()) {
+          step.error = errc::bad_content_encoding;
+          step.reason = "corrupt data";
+          step.library_message = "the frame's content size does not match its data";
+          break;
+        }
         frame_ended_ = true;
-      else if (progress)
+        header_size_ = 0;
+        frame_output_ = 0;
+      } else if (progress) {
         frame_ended_ = false;
+      }
       if (out.pos == out.size) {
         step.more_output = true;
         break;
@@ -87,8 +107,31 @@ class zstd_decoder final : public coding_decoder {
   bool at_end() const noexcept override { return frame_ended_; }
 
  private:
+  /// Keeps the first bytes of the current frame, which hold its header.
+  void keep_header(const char* consumed, std::size_t size) noexcept {
+    const std::size_t n = std::min(size, sizeof header_ - header_size_);
+    std::memcpy(header_ + header_size_, consumed, n);
+    header_size_ += n;
+  }
+
+  /// Whether the frame just decoded produced the content size its header declares, if any.
+  bool content_size_matches() const noexcept {
+    // Skippable frames (magic 0x184D2A5?, little-endian) decode to nothing.
+    const auto* h = reinterpret_cast<const unsigned char*>(header_);
+    if (header_size_ >= 4 && (h[0] & 0xf0) == 0x50 && h[1] == 0x2a && h[2] == 0x4d && h[3] == 0x18)
+      return true;
+    const unsigned long long declared = ZSTD_getFrameContentSize(header_, header_size_);
+    return declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR ||
+           declared == frame_output_;
+  }
+
   ZSTD_DCtx* context_ = nullptr;
   bool frame_ended_ = false;
+  /// The current frame's first bytes: magic, descriptor, window, dictionary id and content size
+  /// take at most 18 (RFC 8878 §3.1.1).
+  char header_[18] = {};
+  std::size_t header_size_ = 0;
+  unsigned long long frame_output_ = 0; ///< bytes the current frame decoded to so far
 };
 
 } // namespace xfer::detail
