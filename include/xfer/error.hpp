@@ -37,7 +37,7 @@ enum class errc {
   ssl_certproblem = 58,           ///< the client certificate or key could not be used
   ssl_cipher = 59,                ///< a cipher list, suite list or curve list was refused
   peer_failed_verification = 60,  ///< the server's certificate or name did not verify (detail says why)
-  bad_content_encoding = 61,      ///< the response's Content-Encoding is unknown or its data is corrupt
+  bad_content_encoding = 61,      ///< the Content-Encoding is unsupported or its data is corrupt (detail says which)
   filesize_exceeded = 63,         ///< the body is larger than max_filesize
   send_fail_rewind = 65,          ///< a request body had to be sent again but its source cannot rewind
   login_denied = 67,              ///< the server refused the credentials

@@ -10,6 +10,7 @@
 
 #include <xfer/impl/error.ipp>
 #include <xfer/impl/url.ipp>
+#include <xfer/detail/impl/content_decoder.ipp>
 #include <xfer/http1/impl/error.ipp>
 #include <xfer/http1/impl/request_writer.ipp>
 #include <xfer/http1/impl/response_parser.ipp>

@@ -4,10 +4,12 @@
 Run from anywhere: python3 tests/fuzz/make_seeds.py. Files are rewritten, others are left alone
 (inputs found by fuzzing, crash-* regression inputs). Each seed is small and means something:
 every framing kind, 1xx, HEAD, chunk extensions and trailers, obs-fold, one response per
-http1::error class; URLs of every shape; request heads with every kind of field.
+http1::error class; URLs of every shape; request heads with every kind of field; encoded
+bodies of every coding, chains, round trips, corrupt and truncated streams.
 """
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -268,3 +270,86 @@ REQUESTS = {
 }
 for name, data in REQUESTS.items():
     write("fuzz_request_writer", name, data)
+
+
+# ---- content decoding -----------------------------------------------------------------------
+# [chain] [codings] [options] [seed] data: see fuzz_content_decoder.cpp.
+
+CODING = {"gzip": 0, "deflate": 1, "br": 2, "zstd": 3}
+
+
+def decoder_input(codings, data, two_lines=False, noisy=False, round_trip=False, split=0,
+                  cap=0, refuse=0, again=False, seed=7):
+    bits = 0
+    for i, c in enumerate(codings[:5]):
+        bits |= CODING[c] << (2 * i)
+    chain = len(codings) | (8 if two_lines else 0) | (0x10 if noisy else 0) \
+        | (0x20 if round_trip else 0) | (split << 6)
+    options = (bits >> 8) | (cap << 2) | (refuse << 5) | (0x80 if again else 0)
+    if isinstance(data, str):
+        data = data.encode("latin-1")
+    return bytes([chain, bits & 0xff, options, seed]) + data
+
+
+def gzip_member(data, level=6):
+    c = zlib.compressobj(level, zlib.DEFLATED, 16 + 15)
+    return c.compress(data) + c.flush()
+
+
+def deflate(data, raw=False):
+    c = zlib.compressobj(6, zlib.DEFLATED, -15 if raw else 15)
+    return c.compress(data) + c.flush()
+
+
+TEXT = b"<html><body>" + b"<p>Compressed content, decoded while it streams.</p>\n" * 40 + \
+    b"</body></html>\n"
+# Made with BrotliEncoderCompress (quality 9) and ZSTD_compress (level 19) from the text they hold.
+BROTLI = bytes.fromhex("1b2b0000046473dd924617433745c5220882bcbc156944977ca49381efe4d657"
+                       "82ec1862256fdfb409")
+ZSTD = bytes.fromhex("28b52ffd20280d0100d84120626f64792c206120696e2061207a737464206672"
+                     "616d652e0a01008f7b04")
+ZSTD_SKIPPABLE = bytes.fromhex("502a4d1803000000") + b"abc"
+
+GZ = gzip_member(TEXT)
+DECODER_SEEDS = {
+    "none": decoder_input([], "bytes without a coding pass unchanged"),
+    "gzip": decoder_input(["gzip"], GZ, split=2),
+    "gzip-bytewise-pausing": decoder_input(["gzip"], GZ, split=0, refuse=1),
+    "gzip-members": decoder_input(["gzip"], gzip_member(b"one ") + gzip_member(b"") +
+                                  gzip_member(b"two"), split=1),
+    "gzip-trailing-garbage": decoder_input(["gzip"], GZ + b"\0\0junk", split=1),
+    "gzip-truncated": decoder_input(["gzip"], GZ[:len(GZ) // 2], split=3),
+    "gzip-bad-crc": decoder_input(["gzip"], GZ[:-8] + bytes([GZ[-8] ^ 1]) + GZ[-7:]),
+    "gzip-zlib-wrapped": decoder_input(["gzip"], deflate(TEXT), noisy=True),
+    "gzip-bomb-capped": decoder_input(["gzip"], gzip_member(b"\0" * (1 << 20), 9), cap=3,
+                                      split=3),
+    "deflate-zlib": decoder_input(["deflate"], deflate(TEXT), split=2, refuse=2),
+    "deflate-raw": decoder_input(["deflate"], deflate(TEXT, raw=True), split=0),
+    "deflate-raw-trailer": decoder_input(["deflate"], deflate(b"raw", raw=True) + b"1234"),
+    "deflate-raw-long-trailer": decoder_input(["deflate"], deflate(b"raw", raw=True) + b"12345"),
+    "deflate-reserved-block": decoder_input(["deflate"], b"\x07 reserved"),
+    "br": decoder_input(["br"], BROTLI, split=1),
+    "br-truncated": decoder_input(["br"], BROTLI[:-3], split=0),
+    "br-trailing": decoder_input(["br"], BROTLI + b"x", split=2),
+    "zstd": decoder_input(["zstd"], ZSTD, split=1, refuse=3),
+    "zstd-frames": decoder_input(["zstd"], ZSTD + ZSTD_SKIPPABLE + ZSTD, split=0),
+    "zstd-truncated": decoder_input(["zstd"], ZSTD[:-1], split=2),
+    "zstd-trailing": decoder_input(["zstd"], ZSTD + b"garbage", split=3),
+    "chain-gzip-gzip": decoder_input(["gzip", "gzip"], gzip_member(GZ), split=2, again=True),
+    "six-codings": decoder_input(["gzip"] * 6, GZ),
+    # round trips: the data is the plain body, encoded by the target
+    "rt-gzip": decoder_input(["gzip"], TEXT, round_trip=True, split=1, seed=9),
+    "rt-deflate-raw": decoder_input(["deflate"], TEXT, round_trip=True, split=0, seed=1),
+    "rt-br": decoder_input(["br"], TEXT, round_trip=True, split=2, refuse=1, seed=5),
+    "rt-zstd": decoder_input(["zstd"], TEXT, round_trip=True, split=3, seed=3),
+    "rt-gzip-br": decoder_input(["gzip", "br"], TEXT, round_trip=True, split=2),
+    "rt-three": decoder_input(["deflate", "zstd", "gzip"], TEXT, round_trip=True, split=1,
+                              refuse=2, noisy=True),
+    "rt-five-two-lines": decoder_input(["gzip", "deflate", "br", "zstd", "gzip"], TEXT,
+                                       round_trip=True, two_lines=True, split=2, again=True),
+    "rt-zeros-capped": decoder_input(["zstd", "br"], b"\0" * 3000, round_trip=True, cap=2,
+                                     split=3),
+    "rt-empty": decoder_input(["br", "gzip"], b"", round_trip=True),
+}
+for name, data in DECODER_SEEDS.items():
+    write("fuzz_content_decoder", name, data)

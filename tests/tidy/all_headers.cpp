@@ -1,9 +1,22 @@
 // Includes every public header and instantiates the main templates, for clang-tidy.
+
+// Every content coding whose library headers are installed, so that its decoder is checked too.
+#if __has_include(<zlib.h>) && !defined(XFER_HAS_ZLIB)
+#define XFER_HAS_ZLIB 1
+#endif
+#if __has_include(<brotli/decode.h>) && !defined(XFER_HAS_BROTLI)
+#define XFER_HAS_BROTLI 1
+#endif
+#if __has_include(<zstd.h>) && !defined(XFER_HAS_ZSTD)
+#define XFER_HAS_ZSTD 1
+#endif
+
 #include <xfer.hpp>
 #include <xfer/detail/auth_challenge.hpp>
 #include <xfer/detail/base64.hpp>
 #include <xfer/detail/basic_auth.hpp>
 #include <xfer/detail/digest_auth.hpp>
+#include <xfer/detail/content_decoder.hpp>
 
 #include <asio/use_future.hpp>
 
@@ -18,4 +31,15 @@ int main() {
   m.remove(t);
   auto status = m.async_perform(t, asio::use_future);
   (void)status;
+
+  xfer::detail::content_decoder decoder;
+  (void)decoder.start("gzip, br, zstd");
+  std::size_t decoded = 0;
+  auto sink = [&](std::string_view piece) {
+    decoded += piece.size();
+    return decoded < 100;
+  };
+  (void)decoder.feed("data", sink, {});
+  (void)decoder.resume(sink, {});
+  (void)decoder.finish();
 }
