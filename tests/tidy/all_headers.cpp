@@ -1,5 +1,7 @@
 // Includes every public header and instantiates the main templates, for clang-tidy.
 #include <xfer.hpp>
+#include <xfer/detail/http_date.hpp>
+#include <xfer/detail/public_suffix.hpp>
 
 #include <asio/use_future.hpp>
 
