@@ -101,7 +101,7 @@ public:
   /// Why set_from_header() refused a Set-Cookie value.
   enum class rejection : std::uint8_t {
     none,            ///< not refused
-    not_http,        ///< the request URL is not http or https, or its host is empty or too long
+    not_http,        ///< the URL is not http(s), or its host is empty, too long or has an empty label
     too_large,       ///< longer than max_set_cookie_size, or name + value over max_name_value_size
     malformed,       ///< no '=' in the name-value pair, or an empty name
     invalid_octets,  ///< a control character in the field, or a TAB in the name, value, Domain or Path

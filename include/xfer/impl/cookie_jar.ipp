@@ -102,14 +102,15 @@ constexpr std::string_view cookie_default_path(std::string_view request_path) no
 }
 
 /// The host a request URL stands for in cookie rules: without one trailing dot; empty when the
-/// URL is not http(s) or its host is empty or longer than max_host_size.
+/// URL is not http(s), or its host is empty, longer than max_host_size, or has an empty label.
 inline std::string_view cookie_request_host(const url& u) noexcept {
   if (u.scheme() != "http" && u.scheme() != "https")
     return {};
   std::string_view host = u.host();
   if (!host.empty() && host.back() == '.')
     host.remove_suffix(1);
-  if (host.size() > cookie_jar::max_host_size)
+  if (host.size() > cookie_jar::max_host_size || host.empty() || host.front() == '.' ||
+      host.back() == '.' || host.find("..") != std::string_view::npos)
     return {};
   return host;
 }
@@ -540,8 +541,9 @@ XFER_DECL bool cookie_jar::load_line(std::string_view line, std::chrono::sys_sec
     if (domain.front() == '.')
       domain.remove_prefix(1);
     c.domain = detail::to_lower_copy(domain);
-    if (c.domain.empty() || c.domain.back() == '.' || c.domain.size() > max_host_size ||
-        detail::is_public_suffix(c.domain))
+    if (c.domain.empty() || c.domain.front() == '.' || c.domain.back() == '.' ||
+        c.domain.size() > max_host_size || c.domain.find(' ') != std::string::npos ||
+        detail::has_any_ctl(c.domain) || detail::is_public_suffix(c.domain))
       return false;
     c.host_only = detail::is_ip_like_host(c.domain);
     c.path = fields.path && !fields.path->empty() ? *fields.path : std::string_view("/");
@@ -592,8 +594,9 @@ XFER_DECL bool cookie_jar::load_line(std::string_view line, std::chrono::sys_sec
     if (domain.front() == '.')
       domain.remove_prefix(1);
     c.domain = detail::to_lower_copy(domain);
-    if (c.domain.empty() || c.domain.back() == '.' || c.domain.size() > max_host_size ||
-        c.domain.find_first_of(" ;,") != std::string::npos || detail::has_any_ctl(c.domain))
+    if (c.domain.empty() || c.domain.front() == '.' || c.domain.back() == '.' ||
+        c.domain.size() > max_host_size || c.domain.find(' ') != std::string::npos ||
+        detail::has_any_ctl(c.domain))
       return false;
     c.host_only = !iequals(field[1], "TRUE") || detail::is_public_suffix(c.domain) ||
                   detail::is_ip_like_host(c.domain);
