@@ -2,6 +2,7 @@
 #pragma once
 
 #include <xfer/callbacks.hpp>
+#include <xfer/cookie_jar.hpp>
 #include <xfer/error.hpp>
 #include <xfer/fault_injection.hpp>
 #include <xfer/form.hpp>

@@ -8,7 +8,9 @@
 #error "xfer/src.hpp is for builds that define XFER_SEPARATE_COMPILATION"
 #endif
 
+#include <xfer/impl/cookie_jar.ipp>
 #include <xfer/impl/error.ipp>
+#include <xfer/detail/impl/http_date.ipp>
 #include <xfer/impl/url.ipp>
 #include <xfer/detail/impl/content_decoder.ipp>
 #include <xfer/http1/impl/error.ipp>

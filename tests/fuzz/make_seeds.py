@@ -353,3 +353,50 @@ DECODER_SEEDS = {
 }
 for name, data in DECODER_SEEDS.items():
     write("fuzz_content_decoder", name, data)
+# ---- cookie jar ----------------------------------------------------------------------------------
+# Lines of operations (see fuzz_cookie_jar.cpp): S<url digit><Set-Cookie value>, X<url><n><text>,
+# F<cookie file line>, T<seconds>, G<url>. URL digits: 0 http://example.com/, 1 https://www.example.com/a/b,
+# 2 http://sub.www.example.com:8080/a/b/c, 3 https://shop.example.co.uk/, 4 http://127.0.0.1/p/,
+# 5 https://[::1]/, 6 http://localhost/, 7 https://other.org/a, 8 http://example.com./x/,
+# 9 https://example.com/__/.
+COOKIES = {
+    "host-only": "S0a=1\nG0\nG1\n",
+    "domain": "S1sid=x; Domain=example.com; Path=/\nG0\nG2\nG7\n",
+    "domain-dot-case": "S2a=1; Domain=.WWW.Example.COM\nG1\nG2\n",
+    "domain-mismatch": "S0a=1; Domain=other.org\nS1b=1; Domain=sub.www.example.com\n",
+    "public-suffix": "S3a=1; Domain=co.uk\nS3b=1; Domain=example.co.uk\nS6c=1; Domain=localhost\nS0d=1; Domain=com\n",
+    "ip": "S4a=1; Domain=127.0.0.1\nS4b=1; Domain=0.0.1\nS5c=1; Domain=::1\nG4\nG5\n",
+    "trailing-dot": "S8a=1\nG0\nS0b=1; Domain=example.com.\n",
+    "paths": "S2a=1\nS2b=1; Path=/a\nS2c=1; Path=/a/b/\nS2d=1; Path=rel\nS1e=1; Path=/a/b/c\nG2\nG1\n",
+    "secure": "S1s=1; Secure\nS0t=1; Secure\nG1\nS0s=evil\nS0s=evil; Path=/x\nS1s=; Max-Age=0\nG1\n",
+    "cookie-alone": "S9sid=1; Secure; Domain=example.com; Path=/\nS0sid=2\nS2sid=3; Domain=example.com\nG9\n",
+    "prefixes": "S9__Secure-a=1; Secure\nS9__Host-b=1; Secure; Path=/\nS9__Host-c=1; Secure\n"
+                "S9__host-d=1; Secure; Path=/; Domain=example.com\nS0__Secure-e=1\n",
+    "max-age-expires": "S0a=1; Max-Age=60\nS0b=1; Expires=Tue, 14 Nov 2023 23:13:20 GMT\n"
+                       "S0c=1; Max-Age=10; Expires=Wed, 09 Jun 2100 10:18:14 GMT\nS0d=1; Max-Age=x\n"
+                       "G0\nT30\nG0\nT3600\nG0\n",
+    "delete": "S0a=1\nS0a=; Max-Age=0\nS0b=1\nS0b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nG0\n",
+    "cap-400-days": "S0a=1; Max-Age=999999999999999\nS0b=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT\n",
+    "replace-order": "S0a=1; Path=/\nS0b=1; Path=/x\nS0a=2; Path=/\nS0c=1\nG0\n",
+    "odd-bytes": "S0a\x01=1\nS0a=\x7f\nS0a=\tb\nS0=v\nS0noequals\nS0a=\xc3\xa9\xff\nS0 a = b ;;;=; x\n",
+    "big-value": "X0" + "6" + "aaaaaaaaaaaaaaaa\nX0" + "5" + "n=vvvvvvvvvvvvvvv\n",
+    "many-cookies": "".join("S2c%d=%d; Domain=example.com\n" % (i, i) for i in range(60)) + "G2\n",
+    "netscape": "F#HttpOnly_.example.com\tTRUE\t/\tTRUE\t1731536000\tsid\tabc\n"
+                "Fwww.example.com\tFALSE\t/a\tFALSE\t0\ttheme\tdark\n"
+                "Fexample.com\tFALSE\tFALSE\t0\told\tv\n"
+                "Fexample.com\tFALSE\t/\tFALSE\t0\tempty\n"
+                "F.co.uk\tTRUE\t/\tFALSE\t0\tsuffix\tv\n"
+                "FSet-Cookie: h=1; Domain=example.com; Path=/a\n"
+                "G1\nG2\nG3\n",
+    "netscape-bad": "Fexample.com\tFALSE\t/\tFALSE\tnever\tn\tv\nFexample.com\tFALSE\t/\tFALSE\t0\tn\tv\tx\n"
+                    "F# comment\nF\nFex ample.com\tFALSE\t/\tFALSE\t0\tn\tv\n",
+    "dates": "Sun, 06 Nov 1994 08:49:37 GMT",
+    "date-rfc850": "Sunday, 06-Nov-94 08:49:37 GMT",
+    "date-asctime": "Sun Nov  6 08:49:37 1994",
+    "date-cookie": "Wed, 09-Jun-21 10:18:14 +0000 junk",
+    "file": "# Netscape HTTP Cookie File\n# https://curl.se/docs/http-cookies.html\n\n"
+            "#HttpOnly_.example.com\tTRUE\t/\tTRUE\t1731536000\tsid\tabc\n"
+            "localhost\tFALSE\t/\tFALSE\t0\tdev\t1\n127.0.0.1\tFALSE\t/p\tFALSE\t0\tip\t1\r\n",
+}
+for name, data in COOKIES.items():
+    write("fuzz_cookie_jar", name, data)

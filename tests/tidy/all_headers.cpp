@@ -17,6 +17,8 @@
 #include <xfer/detail/basic_auth.hpp>
 #include <xfer/detail/digest_auth.hpp>
 #include <xfer/detail/content_decoder.hpp>
+#include <xfer/detail/http_date.hpp>
+#include <xfer/detail/public_suffix.hpp>
 
 #include <asio/use_future.hpp>
 
