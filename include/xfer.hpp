@@ -1,6 +1,7 @@
 // xfer.hpp - the whole public API of xfer.
 #pragma once
 
+#include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
 #include <xfer/cookie_jar.hpp>
 #include <xfer/error.hpp>
@@ -13,6 +14,7 @@
 #include <xfer/multi.hpp>
 #include <xfer/multi_options.hpp>
 #include <xfer/multipart.hpp>
+#include <xfer/redirect_policy.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer.hpp>
 #include <xfer/transfer_info.hpp>

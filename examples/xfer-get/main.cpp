@@ -12,6 +12,7 @@
 
 #include "demo_content.hpp"
 #include "demo_server.hpp"
+#include "form_parts.hpp"
 #include "heads.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -103,7 +104,9 @@ public:
   runner(const options& opts, std::vector<std::unique_ptr<job>>& jobs, bool parallel,
          std::size_t parallel_max)
       : opts_(opts), jobs_(jobs), parallel_(parallel),
-        limit_(parallel ? parallel_max : 1), progress_(want_bars()) {}
+        limit_(parallel ? parallel_max : 1), progress_(want_bars()) {
+    set_up_cookies();
+  }
 
   void run() {
     started_ = clock::now();
@@ -134,6 +137,19 @@ public:
     finished_ = clock::now();
     for (auto& [path, file] : dump_files_)
       file.finish(false);
+    save_cookies();
+  }
+
+  /// -c: writes the jar; false (and a message) when that failed.
+  bool save_cookies() {
+    if (!opts_.cookie_jar)
+      return true;
+    std::error_code ec;
+    multi_.get_cookie_jar()->save(*opts_.cookie_jar, ec);
+    if (ec && !(opts_.silent && !opts_.show_error))
+      std::fprintf(stderr, "xfer-get: WARNING: failed to save cookies in %s: %s\n", opts_.cookie_jar->c_str(),
+                   ec.message().c_str());
+    return !ec;
   }
 
   /// Erases the bars and prints `summary` in their place (nothing when no bars were shown).
@@ -142,6 +158,26 @@ public:
   double elapsed() const { return seconds_between(started_, finished_); }
 
 private:
+  /// -b and -c: "NAME=VALUE" arguments become Cookie fields; a file name, or -c,
+  /// turns on a cookie jar shared by every transfer (curl's cookie engine).
+  void set_up_cookies() {
+    std::shared_ptr<xfer::cookie_jar> jar;
+    for (const std::string& in : opts_.cookies_in) {
+      if (in.find('=') != std::string::npos) {
+        cookie_strings_.push_back(in);
+        continue;
+      }
+      if (!jar)
+        jar = std::make_shared<xfer::cookie_jar>();
+      std::error_code ec;
+      jar->load(in, ec); // a missing file starts an empty jar, as with curl
+    }
+    if (opts_.cookie_jar && !jar)
+      jar = std::make_shared<xfer::cookie_jar>();
+    if (jar)
+      multi_.set_cookie_jar(std::move(jar));
+  }
+
   /// Bars only on a terminal's stderr, and never where they would mix with other output.
   bool want_bars() const {
     if (opts_.silent || opts_.verbose || !::isatty(STDERR_FILENO))
@@ -217,6 +253,7 @@ private:
     t.set_method(g.method        ? *g.method
                  : g.head        ? "HEAD"
                  : g.data        ? "POST"
+                 : !g.form.empty() ? "POST"
                  : g.upload_file ? "PUT"
                                  : "GET");
     bool has_content_type = false;
@@ -241,6 +278,12 @@ private:
       if (const auto size = std::filesystem::file_size(*g.upload_file, ec); !ec)
         j.request_body_size = size;
     }
+    if (!g.form.empty())
+      t.set_body(build_form(g.form));
+    if (g.compressed)
+      t.set_accept_encoding(true);
+    for (const auto& cookie : cookie_strings_)
+      t.add_header("Cookie", cookie);
     t.set_redirect_policy(g.redirects);
     t.set_credentials(g.auth);
     t.set_resume_from(j.resume_from);
@@ -427,6 +470,7 @@ private:
   std::vector<job*> active_;
   std::vector<bar_state> bars_;
   std::map<std::string, output> dump_files_;
+  std::vector<std::string> cookie_strings_;
   output stdout_ = output::to_stdout();
   std::size_t next_flush_ = 0;
   clock::time_point started_{};

@@ -62,6 +62,8 @@ struct url_group {
   std::uint64_t max_filesize = 0;              ///< --max-filesize; 0 = none
   std::optional<std::string> write_out;        ///< -w FORMAT (@FILE reads it from FILE)
   std::optional<std::chrono::milliseconds> expect100_timeout; ///< --expect100-timeout
+  std::vector<std::string> form;               ///< -F NAME=VALUE | NAME=@FILE[;type=T] | NAME=<FILE
+  bool compressed = false;                     ///< --compressed
 };
 
 /// Everything the command line says.
@@ -78,6 +80,8 @@ struct options {
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings; ///< printed unless -s
+  std::vector<std::string> cookies_in; ///< -b: cookie files to load, or "NAME=VALUE; ..." strings
+  std::optional<std::string> cookie_jar; ///< -c: where the jar is saved at the end
 };
 
 inline constexpr std::size_t parallel_max_limit = 300; // curl's cap too
@@ -100,6 +104,14 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            joined with '&'
      --data-binary DATA    as -d, but @FILE is sent unchanged
  -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size)
+ -F, --form NAME=CONTENT   POST multipart/form-data: NAME=VALUE, NAME=@FILE (a file part,
+                           streamed; ";type=T" and ";filename=N" may follow), NAME=<FILE
+                           (a field with FILE's content)
+     --compressed          ask for gzip, deflate, br and zstd (what this build decodes)
+                           and decode the body (exit 61 on corrupt data)
+ -b, --cookie DATA|FILE    send cookies: "NAME=VALUE; ..." or a cookie file (curl's format;
+                           turns the cookie engine on; several -b add up)
+ -c, --cookie-jar FILE     write every cookie to FILE (curl's format) at the end
  -I, --head                send HEAD and write the response headers as the output
  -f, --fail                fail with exit 22 on HTTP status >= 400; the body is not written
  -L, --location            follow redirects (301, 302, 303, 307, 308), http and https only
@@ -189,6 +201,7 @@ enum class option_id {
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
   anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
+  form, compressed, cookie, cookie_jar,
   demo, demo_files, demo_size, version, help,
   cacert, capath, insecure, cert, key, pass, pinnedpubkey, tlsv1_2, tlsv1_3, tls_max, ciphers,
   tls13_ciphers, curves,
@@ -255,6 +268,10 @@ inline constexpr option_spec option_table[] = {
     {0, "max-filesize", true, option_id::max_filesize},
     {'w', "write-out", true, option_id::write_out},
     {0, "expect100-timeout", true, option_id::expect100_timeout},
+    {'F', "form", true, option_id::form},
+    {0, "compressed", false, option_id::compressed},
+    {'b', "cookie", true, option_id::cookie},
+    {'c', "cookie-jar", true, option_id::cookie_jar},
 };
 
 inline std::string option_name(const option_spec& spec) {
@@ -498,6 +515,14 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
                           : std::string(value);
     break;
   case option_id::expect100_timeout: group.expect100_timeout = parse_seconds(spec, value); break;
+  case option_id::form:
+    if (value.find('=') == std::string_view::npos || value.front() == '=')
+      throw usage_error("option -F: expected NAME=CONTENT, got '" + std::string(value) + "'");
+    group.form.emplace_back(value);
+    break;
+  case option_id::compressed: group.compressed = true; break;
+  case option_id::cookie: opts.cookies_in.emplace_back(value); break;
+  case option_id::cookie_jar: opts.cookie_jar = std::string(value); break;
   }
 }
 
@@ -521,6 +546,8 @@ inline void check_group(url_group& group, options& opts) {
     throw usage_error("you can only select one HTTP request method: -I and -d do not mix");
   if (group.upload_file && (group.data || group.head))
     throw usage_error("you can only select one HTTP request method: -T does not mix with -d or -I");
+  if (!group.form.empty() && (group.data || group.head || group.upload_file))
+    throw usage_error("you can only select one HTTP request method: -F does not mix with -d, -I or -T");
   if (group.auth.scheme != xfer::auth_scheme::none && !group.auth_given)
     group.auth.scheme = xfer::auth_scheme::none; // --digest without -u: nothing to send
   if (group.outputs.size() > group.urls.size() && !opts.demo) // --demo adds its URLs later

@@ -231,6 +231,15 @@ public:
         token, &t);
   }
 
+  /// Shares `jar` among the transfers of this multi (curl's cookie engine with
+  /// a share): each request sends the cookies that match it, each response's
+  /// Set-Cookie fields update the jar. It applies to transfers started from
+  /// now on; null turns cookies off. The jar must not be used from another
+  /// thread while this multi runs.
+  void set_cookie_jar(std::shared_ptr<xfer::cookie_jar> jar) { engine_->set_cookie_jar(std::move(jar)); }
+  /// The shared jar, or null.
+  const std::shared_ptr<xfer::cookie_jar>& get_cookie_jar() const noexcept { return engine_->get_cookie_jar(); }
+
   /// Installs a test hook that can make any asynchronous operation fail
   /// (see fault_injection.hpp); null removes it. For tests only.
   void set_fault_injector(std::shared_ptr<fault_injector> injector) {

@@ -5,7 +5,9 @@
 #include <xfer/callbacks.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/transfer_impl.hpp>
+#include <xfer/form.hpp>
 #include <xfer/headers.hpp>
+#include <xfer/multipart.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/redirect_policy.hpp>
 #include <xfer/transfer_info.hpp>
@@ -124,6 +126,27 @@ public:
     t.body_file = path.string();
     return *this;
   }
+  /// Sends `form` as an `application/x-www-form-urlencoded` body (the
+  /// Content-Type unless the user sets one; the method stays as set).
+  basic_transfer& set_body(const url_encoded_form& form) {
+    auto& t = writable();
+    clear_body_source(t);
+    t.body_kind = detail::body_source::memory;
+    t.body_data = form.str();
+    t.body_content_type = url_encoded_form::content_type();
+    return *this;
+  }
+  /// Sends `form` as `multipart/form-data`, its files streamed from disk. They
+  /// are measured when the transfer starts (errc::file_couldnt_read_file when
+  /// one is missing) and must not change size while they are sent (errc::read_error).
+  basic_transfer& set_body(multipart_form form) {
+    auto& t = writable();
+    clear_body_source(t);
+    t.body_kind = detail::body_source::multipart;
+    t.body_content_type = form.content_type();
+    t.body_form = std::make_shared<const multipart_form>(std::move(form));
+    return *this;
+  }
   /// Sends no body.
   basic_transfer& clear_body() {
     clear_body_source(writable());
@@ -229,6 +252,32 @@ public:
     writable().max_filesize = bytes;
     return *this;
   }
+  /// Asks for compressed bodies and decodes them while they stream (curl's
+  /// --compressed): sends `Accept-Encoding` with every coding this build
+  /// decodes (gzip, deflate, br, zstd: see the README) and decodes up to five
+  /// chained codings. Corrupt data ends with errc::bad_content_encoding.
+  basic_transfer& set_accept_encoding(bool on) {
+    writable().accept_encoding = on ? std::string(detail::content_decoder::accept_encoding_value()) : std::string();
+    return *this;
+  }
+  /// As above with an explicit Accept-Encoding value; empty turns decoding off.
+  basic_transfer& set_accept_encoding(std::string_view value) {
+    writable().accept_encoding = value;
+    return *this;
+  }
+  /// Bytes each coding of a compressed body may produce before the transfer
+  /// ends with errc::too_large: the guard against decompression bombs; 0 = no
+  /// limit (max_filesize also counts decoded bytes).
+  basic_transfer& set_max_decoded_size(std::uint64_t bytes) {
+    writable().max_decoded_size = bytes;
+    return *this;
+  }
+  /// Whether this transfer uses its multi's cookie jar (multi::set_cookie_jar;
+  /// on by default): sends its cookies and stores what responses set.
+  basic_transfer& set_cookies_enabled(bool on) {
+    writable().use_cookies = on;
+    return *this;
+  }
   /// Receives every response's header fields as they arrive.
   basic_transfer& set_header_callback(header_callback callback) {
     writable().on_header_field = std::move(callback);
@@ -307,6 +356,7 @@ private:
     t.body_rewind = nullptr;
     t.body_file.clear();
     t.body_content_type.clear();
+    t.body_form.reset();
     t.body_size.reset();
   }
 

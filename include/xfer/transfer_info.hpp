@@ -40,7 +40,7 @@ struct transfer_info {
   int response_code = 0;               ///< final HTTP status, 0 when none was received
   int http_version_minor = 1;          ///< 1 for HTTP/1.1, 0 for HTTP/1.0
   std::string effective_url;           ///< the URL last used
-  std::uint64_t bytes_downloaded = 0;  ///< body bytes received (after de-chunking)
+  std::uint64_t bytes_downloaded = 0;  ///< body bytes delivered (after de-chunking and content decoding)
   std::uint64_t bytes_uploaded = 0;    ///< request body bytes sent
   bool connection_reused = false;      ///< the request went over a kept-alive connection
   std::uint32_t attempts = 0;          ///< requests sent, counting a retry on a stale connection
@@ -57,7 +57,6 @@ struct transfer_info {
   std::string content_type;            ///< the final response's Content-Type, empty when absent
   /// The final response's Retry-After, in seconds from its arrival (delta-seconds or HTTP-date).
   std::optional<std::chrono::seconds> retry_after;
-  std::uint64_t size_download_total = 0; ///< bytes delivered after content decoding
 
   // ---- timing and addresses
   transfer_timing timing;

@@ -611,6 +611,22 @@ private:
     ref<transfer_impl> t = current_;
     if (!t)
       return;
+    if (t->decoded_output_held()) {
+      bool go_on;
+      {
+        callback_scope scope(*owner_);
+        go_on = t->deliver_held_output();
+      }
+      if (phase_ == phase::closed || current_ != t || !owner_)
+        return;
+      if (t->abort_result) {
+        fail(static_cast<errc>(t->abort_result.value()), t->error_detail);
+        return;
+      }
+      if (!go_on)
+        return; // paused again
+      t->paused = false;
+    }
     std::error_code parse_error;
     std::size_t consumed;
     {
@@ -633,6 +649,8 @@ private:
       return;
     }
     if (t->parser.done()) {
+      if (t->decoded_output_held())
+        return; // the write callback paused with decoded bytes left: resume() finishes
       keep_alive_ = t->parser.keep_alive() && buffer_.size() == 0;
       response_complete();
       return;

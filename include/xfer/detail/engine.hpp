@@ -2,6 +2,7 @@
 #pragma once
 
 #include <xfer/detail/connection.hpp>
+#include <xfer/detail/cookie_link.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/tls_context.hpp>
 #include <xfer/detail/tls_session_cache.hpp>
@@ -283,8 +284,9 @@ public:
     acquire(t, /*fresh=*/true);
   }
 
-  /// The multi's cookie jar for new runs, or null.
-  void set_cookie_source(cookie_source* cookies) noexcept { cookies_ = cookies; }
+  /// The cookie jar transfers started from now on share; null: none.
+  void set_cookie_jar(std::shared_ptr<cookie_jar> jar) noexcept { cookies_.set_jar(std::move(jar)); }
+  const std::shared_ptr<cookie_jar>& get_cookie_jar() const noexcept { return cookies_.jar(); }
 
 private:
   /// Connections and waiting transfers of one pool key (origin + TLS configuration).
@@ -309,7 +311,7 @@ private:
     if (t.routing_engine != this && !route(t))
       return;
     t.info.effective_url.assign(t.target.str());
-    t.cookies = cookies_;
+    t.cookies = cookies_.jar() && t.use_cookies ? &cookies_ : nullptr;
     std::error_code ec;
     if (!t.begin_run(ec)) {
       transfer_finished(t, ec);
@@ -524,7 +526,7 @@ private:
   std::size_t waiting_count_ = 0;
   std::uint64_t next_queue_sequence_ = 0;
   std::uint64_t connections_opened_ = 0;
-  cookie_source* cookies_ = nullptr;
+  cookie_link cookies_;
   int callback_depth_ = 0;
   bool start_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); ///< expires with the engine

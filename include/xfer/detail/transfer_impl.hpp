@@ -3,11 +3,14 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/detail/authenticator.hpp>
+#include <xfer/detail/content_decoder.hpp>
 #include <xfer/detail/redirect.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/error.hpp>
 #include <xfer/headers.hpp>
 #include <xfer/http1/request_writer.hpp>
+#include <xfer/multipart.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/redirect_policy.hpp>
 #include <xfer/transfer_info.hpp>
@@ -53,7 +56,7 @@ public:
 };
 
 /// Where request body bytes come from.
-enum class body_source { none, memory, callback, file };
+enum class body_source { none, memory, callback, file, multipart };
 
 /// What the response now being received leads to.
 enum class follow_up {
@@ -92,6 +95,8 @@ public:
   read_callback body_reader;
   rewind_callback body_rewind;            ///< for body_source::callback; null = cannot rewind
   std::string body_file;                  ///< for body_source::file
+  std::shared_ptr<const multipart_form> body_form; ///< for body_source::multipart
+  std::unique_ptr<multipart_reader> form_reader;   ///< streams body_form during a run
   std::string body_content_type;          ///< Content-Type sent unless the user sets one (forms)
   std::optional<std::uint64_t> body_size; ///< for body_source::callback; unset means chunked
   write_callback on_write;
@@ -111,6 +116,9 @@ public:
   std::string output_file;              ///< the body goes to this file instead of body()
   std::uint64_t resume_from = 0;        ///< ask for the body from this offset (Range)
   std::uint64_t max_filesize = 0;       ///< 0 = no limit
+  std::string accept_encoding;          ///< sent as Accept-Encoding and decoded; empty = off
+  bool use_cookies = true;              ///< use the multi's cookie jar, if it has one
+  std::uint64_t max_decoded_size = 0;   ///< bytes one coding may produce; 0 = no limit
   /// Requests with a body of at least this many bytes (or of unknown size) send
   /// `Expect: 100-continue` and wait `expect_timeout` for the go-ahead (curl: 1 MiB, 1 s).
   std::uint64_t expect_threshold = std::uint64_t{1} << 20;
@@ -142,12 +150,16 @@ public:
   bool next_body = true;                ///< the next request carries the body
   bool next_credentials = true;         ///< credentials may go to the next request's origin
   std::string auth_value;               ///< the Authorization value generated for this request
-  bool auth_challenge_answered = false; ///< a 401 was answered already in this request chain
+  std::string next_authorization;       ///< the answer to a 401, for the next request
+  authenticator authentication;         ///< Basic, Bearer and Digest credentials of this run
+  int auth_rounds = 0;                  ///< 401s answered for the current URL
+  static constexpr int max_auth_rounds = 2; ///< a first answer, and one more for a stale nonce
   headers hop_fields;                   ///< the fields sent when they differ from request_headers
   cookie_source* cookies = nullptr;     ///< the multi's cookie jar, if it has one
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  std::unique_ptr<content_decoder> decoder; ///< made on first use by a transfer with accept_encoding
   std::chrono::steady_clock::time_point hop_started_at{};
   std::uint64_t follow_up_sequence = 0; ///< tells a scheduled follow-up from a stale one
   bool watches_headers = false;         ///< a debug or header callback sees every field
@@ -216,7 +228,7 @@ public:
     next = follow_up::none;
     ++follow_up_sequence;
     auth_value.clear();
-    auth_challenge_answered = false;
+    auth_rounds = 0;
   }
 
   /// Resets the info, keeping its strings' capacity.
@@ -238,7 +250,6 @@ public:
     info.chain.clear();
     info.content_type.clear();
     info.retry_after.reset();
-    info.size_download_total = 0;
     info.timing = {};
     info.connection_id = 0; // the addresses stay until a connection is bound (see addresses_from)
     info.new_connections = 0;
@@ -336,7 +347,8 @@ public:
     case body_source::none: return 0;
     case body_source::memory: return body_data.size();
     case body_source::callback:
-    case body_source::file: return body_size;
+    case body_source::file:
+    case body_source::multipart: return body_size;
     }
     return std::nullopt;
   }
@@ -348,6 +360,14 @@ public:
       const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), body_input);
       if (n == 0 && std::ferror(body_input)) {
         error_detail = "Failed reading the file to upload: " + body_file;
+        return read_abort;
+      }
+      return n;
+    }
+    if (body_kind == body_source::multipart) {
+      const std::size_t n = form_reader->read(buffer);
+      if (form_reader->error()) {
+        error_detail = form_reader->error_detail();
         return read_abort;
       }
       return n;
@@ -381,6 +401,8 @@ public:
     }
     if (body_kind == body_source::callback)
       return body_rewind && body_rewind();
+    if (body_kind == body_source::multipart)
+      return form_reader->rewind();
     return true;
   }
 
@@ -440,19 +462,42 @@ public:
       error_detail = "HTTP server doesn't seem to support byte ranges. Cannot resume.";
       return;
     }
-    open_output();
+    if (open_output() && !accept_encoding.empty())
+      start_decoding();
   }
   bool on_body(std::string_view data) {
     if (abort_result)
       return false;
     if (next != follow_up::none)
       return true; // a redirect's or a challenge's body is read and dropped
+    if (decoder && decoder->active())
+      return decode(data);
     if (on_debug)
       on_debug(debug_kind::data_in, data);
     return deliver(data);
   }
   void on_trailer(std::string_view name, std::string_view value) { response_headers.add(name, value); }
-  void on_complete() {}
+  void on_complete() {
+    if (decoder && decoder->active() && !decoder->paused())
+      finish_decoding();
+  }
+
+  /// Whether decoded bytes wait for resume() (the write callback paused while decoding).
+  bool decoded_output_held() const noexcept { return decoder && decoder->paused(); }
+
+  /// Offers decoded bytes held since a pause again; false while they are still
+  /// refused or the transfer must abort (abort_result set).
+  bool deliver_held_output() {
+    if (const auto ec = decoder->resume([this](std::string_view piece) { return deliver(piece); },
+                                        decoding_limits());
+        ec && !abort_result) {
+      abort_result = ec;
+      error_detail = decoder->error_detail();
+    }
+    if (!abort_result && !decoder->paused() && parser.done())
+      finish_decoding();
+    return !abort_result && !decoder->paused();
+  }
 
   /// Hands body bytes to the output: the write callback, the output file or body().
   bool deliver(std::string_view data) {
@@ -515,10 +560,11 @@ public:
     }
     return true;
   }
-  /// Closes the file a body_source::file run reads.
+  /// Closes the file a body_source::file run reads, and the files of a multipart body.
   void close_body_file() noexcept {
     if (body_input)
       std::fclose(std::exchange(body_input, nullptr));
+    form_reader.reset();
   }
   /// Closes the output file; false when buffered bytes could not be written.
   bool close_output() noexcept {
@@ -530,6 +576,55 @@ public:
   }
 
 private:
+  /// The body ended: a truncated coded stream is an error.
+  void finish_decoding() {
+    if (next != follow_up::none || abort_result)
+      return;
+    if (const auto ec = decoder->finish()) {
+      abort_result = ec;
+      error_detail = decoder->error_detail();
+    }
+  }
+
+  /// Configures the decoder from the response's Content-Encoding fields.
+  void start_decoding() {
+    if (!decoder)
+      decoder = std::make_unique<content_decoder>();
+    decoder->reset();
+    for (const auto f : response_headers)
+      if (iequals(f.name, "Content-Encoding"))
+        decoder->start(f.value); // an unknown coding fails at the first body byte, as in curl
+  }
+
+  content_decoder::limits decoding_limits() const noexcept {
+    content_decoder::limits bounds;
+    if (max_decoded_size != 0)
+      bounds.max_decoded_size = max_decoded_size;
+    if (timeout.count() > 0)
+      bounds.deadline = started_at + timeout;
+    return bounds;
+  }
+
+  /// Decodes raw body bytes into deliver(); false when they were not taken
+  /// (decoded bytes are still held from a pause) or the transfer must abort.
+  bool decode(std::string_view data) {
+    if (decoder->paused()) {
+      paused = true;
+      return false; // the raw bytes stay with the parser until the held ones are taken
+    }
+    if (on_debug)
+      on_debug(debug_kind::data_in, data);
+    const auto ec = decoder->feed(data, [this](std::string_view piece) { return deliver(piece); },
+                                  decoding_limits());
+    if (ec && !abort_result) {
+      abort_result = ec;
+      error_detail = decoder->error_detail();
+    }
+    if (abort_result)
+      return false;
+    return true;
+  }
+
   /// Whether `name` may be Set-Cookie, Retry-After or Content-Type, told by
   /// its length and a letter or two, so other fields cost two compares.
   static bool may_be_noted(std::string_view name) noexcept {
@@ -581,8 +676,9 @@ private:
     const bool range = resume_from != 0;
     const bool content_type = sends_body() && !body_content_type.empty();
     const bool expect = expects_continue() && !request_headers.contains("Expect");
+    const bool encodings = !accept_encoding.empty();
     if (hop_credentials && hop_body && auth_value.empty() && !cookie_jar && !range && !content_type &&
-        !expect)
+        !expect && !encodings)
       return &request_headers;
     hop_fields.clear();
     std::string cookie_value;
@@ -616,6 +712,8 @@ private:
       hop_fields.add("Content-Type", body_content_type);
     if (expect)
       hop_fields.add("Expect", "100-continue");
+    if (encodings && !hop_fields.contains("Accept-Encoding"))
+      hop_fields.add("Accept-Encoding", accept_encoding);
     return &hop_fields;
   }
 

@@ -28,12 +28,9 @@ public:
     case errc::ssl_cipher: return "Couldn't use specified SSL cipher";
     case errc::peer_failed_verification:
       return "SSL peer certificate or SSH remote key was not OK";
-    case errc::bad_content_encoding:
-      return "Unrecognized or bad HTTP Content or Transfer-Encoding";
     case errc::ssl_cacert_badfile: return "Problem with the SSL CA cert (path? access rights?)";
     case errc::ssl_pinnedpubkeynotmatch:
       return "SSL public key does not match pinned public key";
-    case errc::auth_error: return "An authentication function returned an error";
     case errc::aborted_by_callback: return "Operation was aborted by an application callback";
     case errc::bad_function_argument: return "A transfer option had an invalid value";
     case errc::too_many_redirects: return "Number of redirects hit maximum amount";

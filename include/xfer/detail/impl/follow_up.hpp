@@ -1,9 +1,10 @@
 // xfer/detail/impl/follow_up.hpp - the requests of one run: the first, redirects followed, challenges answered.
 #pragma once
 
-#include <xfer/detail/authenticator.hpp>
+#include <xfer/detail/http_date.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace xfer::detail {
@@ -15,6 +16,18 @@ inline bool transfer_impl::begin_run(std::error_code& ec) {
   hop_started_at = started_at;
   if (body_kind == body_source::file && !open_body_file(ec))
     return false;
+  if (body_kind == body_source::multipart) {
+    // The files are measured now: the Content-Length is what they hold when the run starts.
+    auto reader = body_form->make_reader(ec);
+    if (ec) {
+      error_detail = "Couldn't prepare the multipart body: " + ec.message();
+      ec = errc::file_couldnt_read_file;
+      return false;
+    }
+    form_reader = std::make_unique<multipart_reader>(std::move(reader));
+    body_size = form_reader->size();
+  }
+  authentication.reset();
   prepare_credentials();
   return true;
 }
@@ -42,22 +55,21 @@ inline follow_up transfer_impl::plan_follow_up() {
       return follow_up::redirect;
     }
   }
-  if (status == 401 && !auth_challenge_answered && hop_credentials) {
+  if (status == 401 && hop_credentials && auth.scheme != auth_scheme::none &&
+      auth_rounds < max_auth_rounds) {
     authenticator::answer answer =
-        authenticator::respond(auth, target, current_method(), response_headers, "WWW-Authenticate");
-    if (answer.error) {
-      abort_result = answer.error;
-      error_detail = std::move(answer.detail);
+        authentication.respond(auth, target, current_method(), response_headers, !auth_value.empty());
+    if (answer.authorization.empty()) {
+      if (on_debug && !answer.detail.empty())
+        debug_text("Authentication not answered: " + answer.detail);
       return follow_up::none;
     }
-    if (!answer.authorization.empty()) {
-      next_target = target;
-      next_method.assign(current_method());
-      next_body = hop_body;
-      next_credentials = true;
-      auth_value = std::move(answer.authorization); // takes effect in begin_follow_up
-      return follow_up::authenticate;
-    }
+    next_target = target;
+    next_method.assign(current_method());
+    next_body = hop_body;
+    next_credentials = true;
+    next_authorization = std::move(answer.authorization);
+    return follow_up::authenticate;
   }
   return follow_up::none;
 }
@@ -68,10 +80,10 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
   response_headers = headers();
   if (step == follow_up::redirect) {
     ++info.redirect_count;
-    auth_challenge_answered = false;
+    auth_rounds = 0;
     target = std::move(next_target);
   } else {
-    auth_challenge_answered = true;
+    ++auth_rounds;
   }
   hop_method = next_method;
   hop_body = next_body;
@@ -88,6 +100,8 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
   request_head_valid = false;
   if (step == follow_up::redirect)
     prepare_credentials();
+  else
+    auth_value = std::move(next_authorization);
   if (sends_body() && !rewind_body()) {
     ec = errc::send_fail_rewind;
     error_detail = "The request body must be sent again but its read callback cannot rewind";
@@ -105,7 +119,7 @@ inline void transfer_impl::prepare_credentials() {
   auth_value.clear();
   if (!hop_credentials)
     return;
-  auth_value = authenticator::preemptive(auth, target);
+  auth_value = authentication.preemptive(auth, target, current_method());
 }
 
 inline bool transfer_impl::open_body_file(std::error_code& ec) {
@@ -135,6 +149,11 @@ inline std::optional<std::chrono::seconds> transfer_impl::parse_retry_after(std:
     if (r.ec == std::errc::result_out_of_range)
       return std::chrono::seconds(one_day);
     return std::chrono::seconds(std::min(seconds, one_day));
+  }
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (const auto date = parse_http_date(value, now)) {
+    const auto delta = (*date - now).count();
+    return std::chrono::seconds(std::clamp<std::int64_t>(delta, 0, one_day));
   }
   return std::nullopt;
 }
