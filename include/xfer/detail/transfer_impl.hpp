@@ -156,6 +156,9 @@ public:
   static constexpr int max_auth_rounds = 2; ///< a first answer, and one more for a stale nonce
   headers hop_fields;                   ///< the fields sent when they differ from request_headers
   cookie_source* cookies = nullptr;     ///< the multi's cookie jar, if it has one
+  /// Set-Cookie fields of one response given to the jar; later ones are ignored (curl's limit).
+  static constexpr int max_set_cookies_per_response = 50;
+  int set_cookies_taken = 0;
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
@@ -409,6 +412,7 @@ public:
   // ---- http1::response_parser handler
   void on_status(int code, int version_minor, std::string_view reason_phrase) {
     status = code;
+    set_cookies_taken = 0;
     reason.assign(reason_phrase);
     info.response_code = code;
     info.http_version_minor = version_minor;
@@ -650,8 +654,10 @@ private:
       info.content_type.assign(value);
     else if (iequals(name, "Retry-After"))
       info.retry_after = parse_retry_after(value);
-    else if (cookies && iequals(name, "Set-Cookie"))
+    else if (cookies && iequals(name, "Set-Cookie") && set_cookies_taken < max_set_cookies_per_response) {
+      ++set_cookies_taken;
       cookies->store_set_cookie(target, value);
+    }
   }
 
   bool call_header_callback(std::string_view name, std::string_view value) {
