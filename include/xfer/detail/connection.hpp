@@ -368,8 +368,8 @@ private:
     awaiting_continue_ = false;
     t.continue_received = false;
     // On a new connection the request follows the connect (or the handshake)
-    // at once; on a reused one it follows the wait for the connection.
-    t.info.timing.pre_transfer = t.info.connection_reused ? t.info.timing.queue
+    // at once; on a reused one it is measured (after a queue or a redirect).
+    t.info.timing.pre_transfer = t.info.connection_reused ? t.since_start()
                                  : tls_                   ? t.info.timing.tls_handshake
                                                           : t.info.timing.connect;
     std::error_code ec;

@@ -144,6 +144,8 @@ public:
   std::string hop_method;               ///< the method sent now; empty = `method`
   bool hop_body = true;                 ///< the request body is sent (a 303 drops it)
   bool hop_credentials = true;          ///< credentials may go to the current origin
+  bool hop_same_origin = true;          ///< the request goes to the first request's origin
+  credentials run_auth;                 ///< `auth`, or the first URL's userinfo, for this run
   follow_up next = follow_up::none;     ///< what the response being received leads to
   url next_target;                      ///< the URL of the next request, when next != none
   std::string next_method;              ///< the method of the next request
@@ -220,11 +222,12 @@ public:
     paused = false;
     abort_result.clear();
     upload_offset = 0;
-    if (!hop_method.empty() || !hop_body || !hop_credentials || !auth_value.empty())
+    if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
       request_head_valid = false; // the last run ended on a redirected or authenticated request
     hop_method.clear();
     hop_body = true;
     hop_credentials = true;
+    hop_same_origin = true;
     next = follow_up::none;
     ++follow_up_sequence;
     auth_value.clear();
@@ -677,8 +680,8 @@ private:
     const bool content_type = sends_body() && !body_content_type.empty();
     const bool expect = expects_continue() && !request_headers.contains("Expect");
     const bool encodings = !accept_encoding.empty();
-    if (hop_credentials && hop_body && auth_value.empty() && !cookie_jar && !range && !content_type &&
-        !expect && !encodings)
+    if (hop_credentials && hop_same_origin && hop_body && auth_value.empty() && !cookie_jar && !range &&
+        !content_type && !expect && !encodings)
       return &request_headers;
     hop_fields.clear();
     std::string cookie_value;
@@ -687,6 +690,8 @@ private:
                               iequals(f.name, "Proxy-Authorization");
       if (credential && !hop_credentials)
         continue;
+      if (!hop_same_origin && iequals(f.name, "Host"))
+        continue; // a virtual host named for the first origin means nothing to another
       if (!hop_body && (iequals(f.name, "Content-Type") || iequals(f.name, "Expect")))
         continue;
       if (cookie_jar && iequals(f.name, "Cookie")) {
