@@ -118,7 +118,9 @@ public:
     return *this;
   }
   /// Streams the file at `path` as the body, with its size as Content-Length
-  /// (taken when the transfer starts; errc::file_couldnt_read_file if it cannot be opened).
+  /// (taken when the transfer starts; errc::file_couldnt_read_file if it cannot
+  /// be opened). A file that grows or shrinks while it is sent ends the transfer
+  /// with errc::read_error.
   basic_transfer& set_body_file(const std::filesystem::path& path) {
     auto& t = writable();
     clear_body_source(t);

@@ -386,6 +386,14 @@ public:
     }
   }
 
+  /// Whether a file body holds more than the size it had when the run started
+  /// (checked once its last declared byte was read).
+  bool body_file_has_more() noexcept {
+    if (body_kind != body_source::file || !body_input)
+      return false;
+    return std::fgetc(body_input) != EOF;
+  }
+
   /// Whether the request being sent waits for `100 Continue` before its body.
   bool expects_continue() const noexcept {
     if (!sends_body() || body_kind == body_source::memory)
