@@ -155,7 +155,8 @@ public:
     return *this;
   }
 
-  /// Receives the body as it arrives instead of collecting it in body().
+  /// Receives the body as it arrives instead of collecting it in body() (and
+  /// instead of an output file: the callback takes precedence).
   basic_transfer& set_write_callback(write_callback callback) {
     writable().on_write = std::move(callback);
     return *this;
@@ -238,6 +239,8 @@ public:
 
   /// Writes the body to the file at `path` (created or truncated; appended to
   /// when resuming) instead of body(). Ignored while a write callback is set.
+  /// With a resume offset a 416 answer leaves the file alone and succeeds (the
+  /// file was complete), as curl -C does.
   basic_transfer& set_output_file(const std::filesystem::path& path) {
     writable().output_file = path.string();
     return *this;
@@ -290,9 +293,24 @@ public:
     writable().on_progress = std::move(callback);
     return *this;
   }
-  /// Receives a trace of the transfer (curl's -v and DEBUGFUNCTION).
+  /// Receives a trace of the transfer (curl's -v and DEBUGFUNCTION). An
+  /// exception it throws ends the transfer with errc::aborted_by_callback.
   basic_transfer& set_debug_callback(debug_callback callback) {
-    writable().on_debug = std::move(callback);
+    auto& t = writable();
+    if (!callback) {
+      t.on_debug = nullptr;
+      return *this;
+    }
+    // The trace is shown from deep inside the engine: an exception must stop here.
+    t.on_debug = [callback = std::move(callback), &t](debug_kind kind, std::string_view data) {
+      try {
+        callback(kind, data);
+      } catch (const std::exception& e) {
+        t.abort_from_callback(std::string("debug callback threw: ") + e.what());
+      } catch (...) {
+        t.abort_from_callback("debug callback threw");
+      }
+    };
     return *this;
   }
   /// Streamed bodies of at least `threshold` bytes, or of unknown size, are

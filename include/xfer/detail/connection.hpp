@@ -435,6 +435,10 @@ private:
         return;
       }
     }
+    if (t.abort_result) {
+      fail(static_cast<errc>(t.abort_result.value()), t.error_detail);
+      return;
+    }
     if (streams_body(t) && !upload_finished_) {
       if (awaiting_continue_) {
         wait_for_continue(t);
@@ -597,6 +601,13 @@ private:
       t.parser.put_eof(t, parse_error);
       if (!parse_error) {
         keep_alive_ = false;
+        if (t.abort_result) {
+          // The end of a close-delimited body showed a truncated coding, or a callback aborted.
+          fail(static_cast<errc>(t.abort_result.value()), t.error_detail);
+          return;
+        }
+        if (t.decoded_output_held())
+          return; // the write callback paused with decoded bytes left: resume() finishes
         response_complete();
         return;
       }

@@ -161,6 +161,7 @@ public:
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  bool skip_body = false;               ///< the final response's body is read and dropped (416 on resume)
   std::unique_ptr<content_decoder> decoder; ///< made on first use by a transfer with accept_encoding
   std::chrono::steady_clock::time_point hop_started_at{};
   std::uint64_t follow_up_sequence = 0; ///< tells a scheduled follow-up from a stale one
@@ -220,6 +221,7 @@ public:
     message_queued = false;
     stale_retry_allowed = true;
     paused = false;
+    skip_body = false;
     abort_result.clear();
     upload_offset = 0;
     if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
@@ -285,6 +287,17 @@ public:
   void debug_text(std::string_view text) {
     if (on_debug)
       on_debug(debug_kind::text, text);
+  }
+
+  /// Ends the transfer with errc::aborted_by_callback (unless it already ends with another error).
+  void abort_from_callback(std::string detail) noexcept {
+    if (abort_result)
+      return;
+    abort_result = errc::aborted_by_callback;
+    try {
+      error_detail = std::move(detail);
+    } catch (...) {
+    }
   }
 
   /// Calls the progress callback; false (and the transfer must abort) when it says so.
@@ -410,8 +423,13 @@ public:
     if (body_kind == body_source::file) {
       return body_input && std::fseek(body_input, 0, SEEK_SET) == 0;
     }
-    if (body_kind == body_source::callback)
-      return body_rewind && body_rewind();
+    if (body_kind == body_source::callback) {
+      try {
+        return body_rewind && body_rewind();
+      } catch (...) {
+        return false; // reported as send_fail_rewind
+      }
+    }
     if (body_kind == body_source::multipart)
       return form_reader->rewind();
     return true;
@@ -473,13 +491,19 @@ public:
       error_detail = "HTTP server doesn't seem to support byte ranges. Cannot resume.";
       return;
     }
+    if (resume_from != 0 && status == 416) {
+      // The range starts at or past the end: what is there is complete, as curl
+      // takes it. The answer's body is dropped and the output file left alone.
+      skip_body = true;
+      return;
+    }
     if (open_output() && !accept_encoding.empty())
       start_decoding();
   }
   bool on_body(std::string_view data) {
     if (abort_result)
       return false;
-    if (next != follow_up::none)
+    if (next != follow_up::none || skip_body)
       return true; // a redirect's or a challenge's body is read and dropped
     if (decoder && decoder->active())
       return decode(data);
@@ -559,11 +583,13 @@ public:
 
   // ---- output file
 
-  /// Opens output_file (appending when resuming); false with abort_result set on failure.
+  /// Opens output_file (appending when resuming, as curl -C does, so that a
+  /// partial file is never truncated); false with abort_result set on failure.
+  /// A write callback takes precedence: then no file is opened.
   bool open_output() {
-    if (output_file.empty() || output)
+    if (output_file.empty() || output || on_write)
       return true;
-    output = std::fopen(output_file.c_str(), resume_from != 0 && status == 206 ? "ab" : "wb");
+    output = std::fopen(output_file.c_str(), resume_from != 0 ? "ab" : "wb");
     if (!output) {
       abort_result = errc::write_error;
       error_detail = "Failed to open the output file " + output_file;
