@@ -227,6 +227,8 @@ public:
     return set_credentials({auth_scheme::basic, std::string(user), std::string(password), {}});
   }
   /// Digest credentials, sent in answer to the server's challenge (curl's --digest).
+  /// Credentials the server refuses end the transfer with its 401 and no error,
+  /// as in curl (set_fail_on_error() makes that errc::http_returned_error).
   basic_transfer& set_digest_auth(std::string_view user, std::string_view password) {
     return set_credentials({auth_scheme::digest, std::string(user), std::string(password), {}});
   }
