@@ -3,6 +3,7 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/cookie_jar.hpp>
 #include <xfer/detail/authenticator.hpp>
 #include <xfer/detail/content_decoder.hpp>
 #include <xfer/detail/redirect.hpp>
@@ -161,6 +162,7 @@ public:
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  std::size_t set_cookies_taken = 0;    ///< Set-Cookie fields of the current response given to the jar
   bool skip_body = false;               ///< the final response's body is read and dropped (416 on resume)
   std::unique_ptr<content_decoder> decoder; ///< made on first use by a transfer with accept_encoding
   std::chrono::steady_clock::time_point hop_started_at{};
@@ -438,6 +440,7 @@ public:
   // ---- http1::response_parser handler
   void on_status(int code, int version_minor, std::string_view reason_phrase) {
     status = code;
+    set_cookies_taken = 0;
     reason.assign(reason_phrase);
     info.response_code = code;
     info.http_version_minor = version_minor;
@@ -687,8 +690,10 @@ private:
       info.content_type.assign(value);
     else if (iequals(name, "Retry-After"))
       info.retry_after = parse_retry_after(value);
-    else if (cookies && iequals(name, "Set-Cookie"))
+    else if (cookies && iequals(name, "Set-Cookie") && set_cookies_taken < cookie_jar::max_set_cookies_per_response) {
+      ++set_cookies_taken;
       cookies->store_set_cookie(target, value);
+    }
   }
 
   bool call_header_callback(std::string_view name, std::string_view value) {
