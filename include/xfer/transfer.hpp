@@ -273,8 +273,8 @@ public:
     return *this;
   }
   /// Bytes each coding of a compressed body may produce before the transfer
-  /// ends with errc::too_large: the guard against decompression bombs; 0 = no
-  /// limit (max_filesize also counts decoded bytes).
+  /// ends with errc::too_large: the guard against decompression bombs (default
+  /// 1 GiB); 0 = no limit (max_filesize also counts decoded bytes).
   basic_transfer& set_max_decoded_size(std::uint64_t bytes) {
     writable().max_decoded_size = bytes;
     return *this;

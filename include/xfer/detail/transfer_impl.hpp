@@ -119,7 +119,7 @@ public:
   std::uint64_t max_filesize = 0;       ///< 0 = no limit
   std::string accept_encoding;          ///< sent as Accept-Encoding and decoded; empty = off
   bool use_cookies = true;              ///< use the multi's cookie jar, if it has one
-  std::uint64_t max_decoded_size = 0;   ///< bytes one coding may produce; 0 = no limit
+  std::uint64_t max_decoded_size = std::uint64_t{1} << 30; ///< bytes one coding may produce; 0 = no limit
   /// Requests with a body of at least this many bytes (or of unknown size) send
   /// `Expect: 100-continue` and wait `expect_timeout` for the go-ahead (curl: 1 MiB, 1 s).
   std::uint64_t expect_threshold = std::uint64_t{1} << 20;
