@@ -45,7 +45,9 @@ using header_callback = std::function<bool(int status, std::string_view name, st
 /// How far a transfer has come. Totals are 0 while unknown.
 struct progress {
   std::uint64_t download_total = 0; ///< the body size the server announced (Content-Length)
-  std::uint64_t download_now = 0;   ///< body bytes received of the current response
+  /// Body bytes received of the current response, counted as sent (before
+  /// content decoding, so that they compare with download_total).
+  std::uint64_t download_now = 0;
   std::uint64_t upload_total = 0;   ///< the request body's size, when known
   std::uint64_t upload_now = 0;     ///< request body bytes sent
 };

@@ -138,10 +138,42 @@ TEST_CASE("nginx's gzip_static file is decoded", "[loopback][decoding][nginx]") 
   nginx.write_file("page.txt.gz", gzip(content));
   xfer::multi m;
   xfer::transfer t{nginx.url("/page.txt")};
-  t.set_accept_encoding(true);
+  std::vector<xfer::progress> calls;
+  t.set_accept_encoding(true).set_progress_callback([&](const xfer::progress& p) {
+    calls.push_back(p);
+    return true;
+  });
   REQUIRE_FALSE(xfer::test::run_one(m, t));
   CHECK(t.response_headers().find("Content-Encoding") == std::optional<std::string_view>("gzip"));
   CHECK(t.body() == content);
+  CHECK(t.info().bytes_downloaded == content.size());
+  // Progress counts the bytes as sent, so that it compares with the announced length.
+  const std::uint64_t coded_size = gzip(content).size();
+  REQUIRE_FALSE(calls.empty());
+  for (const auto& p : calls)
+    CHECK(p.download_now <= p.download_total);
+  CHECK(calls.back().download_total == coded_size);
+  CHECK(calls.back().download_now == coded_size);
+
+  // The same transfer run again without decoding gets the plain file as it is.
+  t.set_accept_encoding(false).set_progress_callback(nullptr);
+  REQUIRE_FALSE(xfer::test::run_one(m, t));
+  CHECK_FALSE(t.response_headers().contains("Content-Encoding"));
+  CHECK(t.body() == "the uncompressed copy differs");
+}
+
+TEST_CASE("a transfer run again without decoding does not decode with the last run's coding", "[loopback][decoding]") {
+  scripted_server server;
+  server.add_script({step::read_request(), step::send(http_response(200, gzip(text(1000)), {{"Content-Encoding", "gzip"}})),
+                     step::read_request(), step::send(http_response(200, "plain", {{"Content-Encoding", "gzip"}}))});
+  xfer::multi m;
+  xfer::transfer t{server.url("/")};
+  t.set_accept_encoding(true);
+  REQUIRE_FALSE(xfer::test::run_one(m, t));
+  CHECK(t.body() == text(1000));
+  t.set_accept_encoding(false);
+  REQUIRE_FALSE(xfer::test::run_one(m, t));
+  CHECK(t.body() == "plain"); // delivered as received, as curl does without --compressed
 }
 
 TEST_CASE("a gzip bomb stops at the decoded size cap quickly", "[loopback][decoding][security]") {

@@ -162,6 +162,7 @@ public:
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  std::uint64_t coded_received = 0;     ///< body bytes of the response as sent, while it is decoded
   std::size_t set_cookies_taken = 0;    ///< Set-Cookie fields of the current response given to the jar
   bool skip_body = false;               ///< the final response's body is read and dropped (416 on resume)
   std::unique_ptr<content_decoder> decoder; ///< made on first use by a transfer with accept_encoding
@@ -224,6 +225,9 @@ public:
     stale_retry_allowed = true;
     paused = false;
     skip_body = false;
+    coded_received = 0;
+    if (decoder)
+      decoder->reset(); // the last run's coding must not apply to this run's bodies
     abort_result.clear();
     upload_offset = 0;
     if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
@@ -269,6 +273,7 @@ public:
     response_body.clear();
     info.bytes_downloaded = 0;
     info.bytes_uploaded = 0;
+    coded_received = 0;
     upload_offset = 0;
     next = follow_up::none;
   }
@@ -308,7 +313,7 @@ public:
       return !abort_result;
     progress p;
     p.download_total = parser.headers_done() ? parser.content_length().value_or(0) : 0;
-    p.download_now = info.bytes_downloaded;
+    p.download_now = decoder && decoder->active() ? coded_received : info.bytes_downloaded;
     p.upload_total = body_kind == body_source::memory ? body_data.size() : body_size.value_or(0);
     p.upload_now = upload_offset;
     bool go_on = false;
@@ -654,6 +659,7 @@ private:
     }
     if (on_debug)
       on_debug(debug_kind::data_in, data);
+    coded_received += data.size();
     const auto ec = decoder->feed(data, [this](std::string_view piece) { return deliver(piece); },
                                   decoding_limits());
     if (ec && !abort_result) {

@@ -103,6 +103,7 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
   reason.clear();
   info.bytes_downloaded = 0;
   info.bytes_uploaded = 0;
+  coded_received = 0;
   info.content_type.clear();
   info.retry_after.reset();
   info.effective_url.assign(target.str());
