@@ -1,6 +1,8 @@
 // examples/xfer-get/options.hpp - xfer-get's command line, parsed into a struct as curl reads it.
 #pragma once
 
+#include "data_parts.hpp"
+
 #include <xfer/auth.hpp>
 #include <xfer/redirect_policy.hpp>
 #include <xfer/tls_options.hpp>
@@ -10,9 +12,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +41,7 @@ struct url_group {
   std::vector<std::pair<std::string, std::string>> headers; ///< -H, in order
   std::optional<std::string> method;                        ///< -X
   std::optional<std::string> data;                          ///< -d parts joined with '&'
+  bool get = false;                                         ///< -G: data goes in the URL's query
   bool head = false;                                        ///< -I
   bool fail = false;                                        ///< -f
   std::optional<std::string> dump_header;                   ///< -D; "-" is stdout
@@ -103,6 +103,10 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            FILE without its CR and LF, @- reads stdin; several -d are
                            joined with '&'
      --data-binary DATA    as -d, but @FILE is sent unchanged
+     --data-raw DATA       as -d, but a leading '@' is just a character
+     --data-urlencode DATA as -d, percent-encoded: CONTENT, =CONTENT, NAME=CONTENT,
+                           @FILE or NAME@FILE (only CONTENT and FILE's content are encoded)
+ -G, --get                 send the -d data as the URL's query with GET (HEAD with -I)
  -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size)
  -F, --form NAME=CONTENT   POST multipart/form-data: NAME=VALUE, NAME=@FILE (a file part,
                            streamed; ";type=T" and ";filename=N" may follow), NAME=<FILE
@@ -140,8 +144,9 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            %{remote_ip}, %{remote_port}, %{local_ip}, %{local_port},
                            %{content_type}, %{http_version}, %{scheme}, %{exitcode},
                            %{errormsg}, %{response_code}, %{filename_effective},
-                           %{header{NAME}}, %{stderr}, %{stdout} and \n \t \r; @FILE
-                           reads FORMAT from FILE
+                           %{method}, %{num_headers}, %{size_header}, %{speed_upload},
+                           %{url}, %{urlnum}, %header{NAME}, %{stderr}, %{stdout} and
+                           \n \t \r; @FILE reads FORMAT from FILE ('-' = stdin)
  -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
@@ -197,7 +202,8 @@ verification.
 namespace detail {
 
 enum class option_id {
-  output, remote_name, output_dir, dump_header, header, request, data, data_binary, head, fail,
+  output, remote_name, output_dir, dump_header, header, request, data, data_binary, data_raw,
+  data_urlencode, get, head, fail,
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
   anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
@@ -223,6 +229,9 @@ inline constexpr option_spec option_table[] = {
     {'X', "request", true, option_id::request},
     {'d', "data", true, option_id::data},
     {0, "data-binary", true, option_id::data_binary},
+    {0, "data-raw", true, option_id::data_raw},
+    {0, "data-urlencode", true, option_id::data_urlencode},
+    {'G', "get", false, option_id::get},
     {'I', "head", false, option_id::head},
     {'f', "fail", false, option_id::fail},
     {'m', "max-time", true, option_id::max_time},
@@ -314,33 +323,27 @@ inline std::uint64_t parse_count(const option_spec& spec, std::string_view text,
   return value << shift;
 }
 
-/// The text after '@' of -d: a file's content, or stdin's for "-". A file that cannot be
-/// read gives an empty part and a warning, as with curl.
-inline std::string read_data_file(const std::string& name, options& opts) {
-  if (name == "-")
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream in(name, std::ios::binary);
-  if (!in) {
-    opts.warnings.push_back("Couldn't read data from file \"" + name +
+inline void add_data(url_group& group, data_kind kind, std::string_view value, options& opts) {
+  std::string unreadable;
+  std::string part = data_part(kind, value, unreadable);
+  if (!unreadable.empty())
+    opts.warnings.push_back("Couldn't read data from file \"" + unreadable +
                             "\", this makes an empty POST.");
-    return {};
-  }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-inline void add_data(url_group& group, std::string_view value, bool binary, options& opts) {
-  std::string part;
-  if (!value.empty() && value[0] == '@') {
-    part = read_data_file(std::string(value.substr(1)), opts);
-    if (!binary)
-      std::erase_if(part, [](char c) { return c == '\r' || c == '\n'; });
-  } else {
-    part = value;
-  }
   if (group.data)
     group.data->append("&").append(part);
   else
     group.data = std::move(part);
+}
+
+/// -w FORMAT, or -w @FILE with FORMAT read from FILE ('-' = stdin).
+inline std::string write_out_format(std::string_view value) {
+  if (!value.starts_with('@'))
+    return std::string(value);
+  const std::string file(value.substr(1));
+  auto format = read_whole_file(file);
+  if (!format)
+    throw usage_error("option -w: cannot read the format from \"" + file + "\"");
+  return std::move(*format);
 }
 
 inline void add_header(url_group& group, std::string_view value, options& opts) {
@@ -413,8 +416,11 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::dump_header: group.dump_header = std::string(value); break;
   case option_id::header: add_header(group, value, opts); break;
   case option_id::request: group.method = std::string(value); break;
-  case option_id::data: add_data(group, value, false, opts); break;
-  case option_id::data_binary: add_data(group, value, true, opts); break;
+  case option_id::data: add_data(group, data_kind::text, value, opts); break;
+  case option_id::data_binary: add_data(group, data_kind::binary, value, opts); break;
+  case option_id::data_raw: add_data(group, data_kind::raw, value, opts); break;
+  case option_id::data_urlencode: add_data(group, data_kind::urlencode, value, opts); break;
+  case option_id::get: group.get = true; break;
   case option_id::head: group.head = true; break;
   case option_id::fail: group.fail = true; break;
   case option_id::max_time: group.max_time = parse_seconds(spec, value); break;
@@ -510,9 +516,7 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
     break;
   case option_id::max_filesize: group.max_filesize = parse_count(spec, value, true); break;
   case option_id::write_out:
-    group.write_out = !value.empty() && value[0] == '@'
-                          ? read_data_file(std::string(value.substr(1)), opts)
-                          : std::string(value);
+    group.write_out = write_out_format(value);
     break;
   case option_id::expect100_timeout: group.expect100_timeout = parse_seconds(spec, value); break;
   case option_id::form:
@@ -542,8 +546,10 @@ inline const option_spec* find_short(char name) {
 
 /// Checks what only the whole group can tell.
 inline void check_group(url_group& group, options& opts) {
-  if (group.head && group.data)
+  if (group.head && group.data && !group.get)
     throw usage_error("you can only select one HTTP request method: -I and -d do not mix");
+  if (group.get && (group.upload_file || !group.form.empty()))
+    throw usage_error("you can only select one HTTP request method: -G does not mix with -T or -F");
   if (group.upload_file && (group.data || group.head))
     throw usage_error("you can only select one HTTP request method: -T does not mix with -d or -I");
   if (!group.form.empty() && (group.data || group.head || group.upload_file))

@@ -145,6 +145,7 @@ public:
   bool hop_body = true;                 ///< the request body is sent (a 303 drops it)
   bool hop_credentials = true;          ///< credentials may go to the current origin
   follow_up next = follow_up::none;     ///< what the response being received leads to
+  bool drop_body = false;               ///< the final response's body is read and not delivered
   url next_target;                      ///< the URL of the next request, when next != none
   std::string next_method;              ///< the method of the next request
   bool next_body = true;                ///< the next request carries the body
@@ -226,6 +227,7 @@ public:
     hop_body = true;
     hop_credentials = true;
     next = follow_up::none;
+    drop_body = false;
     ++follow_up_sequence;
     auth_value.clear();
     auth_rounds = 0;
@@ -264,6 +266,7 @@ public:
     info.bytes_uploaded = 0;
     upload_offset = 0;
     next = follow_up::none;
+    drop_body = false;
   }
 
   /// Whether a retry on a fresh connection is safe: idempotent methods whose body can be sent again.
@@ -444,6 +447,12 @@ public:
     next = plan_follow_up();
     if (next != follow_up::none || abort_result)
       return;
+    if (resume_from != 0 && status == 416 && current_method() == "GET") {
+      // Range Not Satisfiable in answer to a resume: the file is complete already. As curl,
+      // no error (not even with fail_on_error), and the body (an error page) is not delivered.
+      drop_body = true;
+      return;
+    }
     if (fail_on_error && status >= 400) {
       abort_result = errc::http_returned_error;
       error_detail = "The requested URL returned error: " + std::to_string(status);
@@ -468,8 +477,8 @@ public:
   bool on_body(std::string_view data) {
     if (abort_result)
       return false;
-    if (next != follow_up::none)
-      return true; // a redirect's or a challenge's body is read and dropped
+    if (next != follow_up::none || drop_body)
+      return true; // a redirect's or a challenge's body, or a 416's to a resume, is read and dropped
     if (decoder && decoder->active())
       return decode(data);
     if (on_debug)
