@@ -39,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +76,6 @@ struct job {
   output file_out = output::discard();
   output* body = nullptr;               ///< where the body goes
   output* dump = nullptr;               ///< -D
-  std::optional<std::uint64_t> request_body_size;
   std::uint64_t resume_from = 0; ///< -C
   clock::time_point started{};
   std::optional<std::uint64_t> content_length;
@@ -241,7 +241,7 @@ private:
                       .first->second;
     }
 
-    if (g.upload_file && !std::ifstream(*g.upload_file, std::ios::binary)) {
+    if (g.upload_file && *g.upload_file != "-" && !std::ifstream(*g.upload_file, std::ios::binary)) {
       fail_early(j, xfer::errc::read_error, "Can't open '" + *g.upload_file + "'");
       return false;
     }
@@ -271,19 +271,16 @@ private:
       if (!has_content_type)
         t.add_header("Content-Type", "application/x-www-form-urlencoded");
       t.set_body(*g.data);
-      j.request_body_size = g.data->size();
     }
     if (g.connect_timeout.count() > 0)
       t.set_connect_timeout(g.connect_timeout);
     if (g.max_time.count() > 0)
       t.set_timeout(g.max_time);
     t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
-    if (g.upload_file) {
+    if (g.upload_file && *g.upload_file == "-")
+      t.set_body(read_stdin); // size unknown: sent chunked, as curl does
+    else if (g.upload_file)
       t.set_body_file(*g.upload_file);
-      std::error_code ec;
-      if (const auto size = std::filesystem::file_size(*g.upload_file, ec); !ec)
-        j.request_body_size = size;
-    }
     if (g.compressed)
       t.set_accept_encoding(true);
     for (const auto& cookie : cookie_strings_)
@@ -304,6 +301,12 @@ private:
     t.set_write_callback([this, &j](std::string_view data) { return on_body(j, data); });
     multi_.add(t);
     return true;
+  }
+
+  /// -T -: the request body from stdin.
+  static std::size_t read_stdin(std::span<char> buffer) {
+    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), stdin);
+    return n == 0 && std::ferror(stdin) ? xfer::read_abort : n;
   }
 
   /// Body bytes, in order, inside perform()/poll().
@@ -399,9 +402,15 @@ private:
     if (result)
       report(j, detail);
     if (j.group->write_out) {
-      const write_out_facts facts{result,       detail,        j.body->is_file() ? j.body->path().string() : std::string(),
-                                  j.given_url,  j.number,      j.last_method,
-                                  j.heads.bytes()};
+      const write_out_facts facts{
+          .result = result,
+          .error_detail = detail,
+          .filename = j.body->is_file() ? j.body->path().string() : std::string(),
+          .url = j.given_url,
+          .url_number = j.number,
+          .method = j.last_method,
+          .header_bytes = j.heads.bytes(),
+      };
       if (!(write_out(*j.group->write_out, t, facts, j.stdout_part) && j.stdout_part.finish(false)) &&
           !j.result) {
         j.result = xfer::errc::write_error;

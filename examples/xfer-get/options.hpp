@@ -107,7 +107,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
      --data-urlencode DATA as -d, percent-encoded: CONTENT, =CONTENT, NAME=CONTENT,
                            @FILE or NAME@FILE (only CONTENT and FILE's content are encoded)
  -G, --get                 send the -d data as the URL's query with GET (HEAD with -I)
- -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size)
+ -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size); a URL
+                           ending in '/' gets FILE's name appended; '-' sends stdin chunked
  -F, --form NAME=CONTENT   POST multipart/form-data: NAME=VALUE, NAME=@FILE (a file part,
                            streamed; ";type=T" and ";filename=N" may follow), NAME=<FILE
                            (a field with FILE's content)

@@ -41,11 +41,11 @@ inline std::string remote_file_name(const std::string& url_text) {
 }
 
 /// -T FILE: a URL whose path ends in '/' (or has no path) gets FILE's name appended,
-/// percent-encoded, as curl does; other URLs are used as they are.
+/// percent-encoded, as curl does; other URLs, and any URL for stdin ("-"), are used as they are.
 inline std::string upload_url(const std::string& url_text, const std::string& file) {
   std::error_code ec;
   const xfer::url u = xfer::url::parse(url_text, ec);
-  if (ec || !(u.path().empty() || u.path().ends_with('/')))
+  if (ec || file == "-" || !(u.path().empty() || u.path().ends_with('/')))
     return url_text;
   const std::string name = std::filesystem::path(file).filename().string();
   const std::string encoded = percent_encode(name);

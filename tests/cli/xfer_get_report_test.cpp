@@ -189,6 +189,29 @@ TEST_CASE("xfer-get: exit codes are curl's", "[cli][exit-code]") {
   }
 }
 
+TEST_CASE("xfer-get: command-line mistakes exit with 2 and say what is wrong", "[cli][exit-code]") {
+  const auto r = xfer_get_all({
+      {"-I", "-d", "x=1", "http://127.0.0.1/"},
+      {"--max-redirs", "many", "http://127.0.0.1/"},
+      {"http://127.0.0.1/", "-o"},
+      {"-s"},
+      {"-F", "no-equals-sign", "http://127.0.0.1/"},
+      {"--help"},
+  });
+  for (std::size_t i = 0; i < 5; ++i) {
+    INFO("run " << i);
+    CHECK(r[i].exit_code == 2);
+    CHECK(r[i].out.empty());
+    CHECK(contains(r[i].err, "xfer-get: "));
+    CHECK(contains(r[i].err, "--help"));
+  }
+  CHECK(contains(r[1].err, "many"));
+  CHECK(contains(r[2].err, "-o"));
+  CHECK(contains(r[3].err, "no URL"));
+  CHECK(r[5].exit_code == 0);
+  CHECK(r[5].out.starts_with("Usage: xfer-get"));
+}
+
 TEST_CASE("xfer-get: a URL without a scheme is fetched over http", "[cli]") {
   xfer::test::nginx_server server;
   server.write_file("/page.txt", "plain http\n");

@@ -107,6 +107,33 @@ TEST_CASE("xfer-get: -T uploads a file with PUT and names the target after it wh
   CHECK(e[2]["data"].str() == "uploaded\n");
   CHECK(r[3].exit_code == 26); // curl's "Can't open" for -T
   CHECK(contains(r[3].err, "missing"));
+
+  // "-T -" streams stdin, chunked (its size is unknown).
+  xfer::test::process_options from_stdin;
+  from_stdin.input = "piped\n";
+  const auto piped = xfer_get({"-sS", "-T", "-", "-H", "Expect:", httpbin.url("/put")}, from_stdin);
+  REQUIRE(piped.exit_code == 0);
+  const json echo = json::parse(piped.out);
+  CHECK(echo["data"].str() == "piped\n");
+  CHECK(echo["headers"]["Transfer-Encoding"].str() == "chunked");
+}
+
+TEST_CASE("xfer-get: a large -T upload waits for 100 Continue no longer than --expect100-timeout", "[cli][body]") {
+  xfer::test::scripted_server server; // never sends 100: the upload starts when the wait ends
+  server.set_default_script({xfer::test::step::respond_forever(xfer::test::http_response(201, "stored"))});
+  xfer::test::temp_dir dir;
+  const auto file = dir / "large.bin";
+  const std::string content(1'200'000, 'z');
+  write_text(file, content);
+  const auto r = xfer_get({"-sS", "--expect100-timeout", "0.2", "-T", file.string(), server.url("/large.bin")});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "stored");
+  REQUIRE(server.requests().size() == 1);
+  const std::string request = server.requests()[0];
+  CHECK(request.starts_with("PUT /large.bin HTTP/1.1\r\n"));
+  CHECK(contains(request, "\r\nExpect: 100-continue\r\n"));
+  CHECK(contains(request, "\r\nContent-Length: 1200000\r\n"));
+  CHECK(request.ends_with("\r\n\r\n" + content));
 }
 
 TEST_CASE("xfer-get: -X picks the method and -H adds, replaces and removes header fields", "[cli][body]") {
