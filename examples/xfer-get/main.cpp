@@ -335,9 +335,8 @@ private:
     const std::string head = j.heads.take();
     if (j.dump && !j.dump->write(head) && j.write_failure.empty())
       j.write_failure = j.dump->error();
-    // -f: the head of the failing response is not the output (curl writes nothing then).
-    const bool failing = j.group->fail && j.transfer.status() >= 400;
-    if (j.group->head && !failing && !j.body->write(head) && j.write_failure.empty())
+    // With -f too: curl writes the failing response's head, then ends with 22.
+    if (j.group->head && !j.body->write(head) && j.write_failure.empty())
       j.write_failure = j.body->error();
   }
 

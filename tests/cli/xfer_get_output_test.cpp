@@ -147,6 +147,7 @@ TEST_CASE("xfer-get: -f turns a status of 400 or more into 22 without writing th
       {"-sS", server.url("/status/404")},
       {"-sS", "-f", server.url("/status/404")},
       {"-s", "-f", server.url("/status/404")},
+      {"-s", "-f", "-I", server.url("/status/404")},
   });
   CHECK(r[0].exit_code == 0);
   CHECK(r[0].out == "nope");
@@ -156,6 +157,9 @@ TEST_CASE("xfer-get: -f turns a status of 400 or more into 22 without writing th
   CHECK(contains(r[1].err, "404"));
   CHECK(r[2].exit_code == 22);
   CHECK(r[2].err.empty());
+  // With -I the head is the output, and curl writes it before failing.
+  CHECK(r[3].exit_code == 22);
+  CHECK(r[3].out.starts_with("HTTP/1.1 404 Not Found\r\n"));
 }
 
 TEST_CASE("xfer-get: -I writes the response head as the output and -D dumps it beside the body", "[cli]") {
