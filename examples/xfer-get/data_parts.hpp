@@ -19,6 +19,7 @@ enum class data_kind {
   binary,    ///< --data-binary: @FILE is read unchanged
   raw,       ///< --data-raw: no @FILE, the argument as it is
   urlencode, ///< --data-urlencode: CONTENT, =CONTENT, NAME=CONTENT, @FILE or NAME@FILE, encoded
+             ///< with a space as '+' (curl 7.88)
 };
 
 /// A file's content, or stdin's for "-"; nullopt when it cannot be opened.
@@ -53,13 +54,14 @@ inline std::string data_part(data_kind kind, std::string_view argument, std::str
     return part;
   }
   case data_kind::urlencode: {
+    const auto encode = [](std::string_view text) { return percent_encode(text, space_as::plus); };
     const auto at = argument.find_first_of("=@");
     if (at == std::string_view::npos)
-      return percent_encode(argument);
+      return encode(argument);
     const std::string_view name = argument.substr(0, at);
     const std::string content =
         argument[at] == '@' ? read(argument.substr(at + 1)) : std::string(argument.substr(at + 1));
-    return name.empty() ? percent_encode(content) : std::string(name) + "=" + percent_encode(content);
+    return name.empty() ? encode(content) : std::string(name) + "=" + encode(content);
   }
   }
   return {};

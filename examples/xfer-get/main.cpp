@@ -255,7 +255,9 @@ private:
       }
     }
     t.set_url(j.url);
-    t.set_user_agent(user_agent);
+    t.set_user_agent(g.user_agent ? *g.user_agent : user_agent);
+    if (g.referer)
+      t.add_header("Referer", *g.referer);
     const bool posts = (g.data && !g.get) || !g.form.empty();
     t.set_method(g.method        ? *g.method
                  : g.head        ? "HEAD"

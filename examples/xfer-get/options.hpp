@@ -40,6 +40,8 @@ struct url_group {
   std::vector<output_slot> outputs; ///< paired with `urls` by position, as curl pairs them
   std::vector<std::pair<std::string, std::string>> headers; ///< -H, in order
   std::optional<std::string> method;                        ///< -X
+  std::optional<std::string> user_agent;                    ///< -A
+  std::optional<std::string> referer;                       ///< -e
   std::optional<std::string> data;                          ///< -d parts joined with '&'
   bool get = false;                                         ///< -G: data goes in the URL's query
   bool head = false;                                        ///< -I
@@ -99,6 +101,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
  -D, --dump-header FILE    write the response headers to FILE ('-' = stdout)
  -H, --header "N: v"       add a request header; "Name:" removes a default one
  -X, --request METHOD      send METHOD instead of GET (or POST with -d)
+ -A, --user-agent NAME     send "User-Agent: NAME" instead of xfer's (empty: none)
+ -e, --referer URL         send "Referer: URL"
  -d, --data DATA           POST DATA as application/x-www-form-urlencoded; @FILE reads
                            FILE without its CR and LF, @- reads stdin; several -d are
                            joined with '&'
@@ -203,7 +207,7 @@ verification.
 namespace detail {
 
 enum class option_id {
-  output, remote_name, output_dir, dump_header, header, request, data, data_binary, data_raw,
+  output, remote_name, output_dir, dump_header, header, request, user_agent, referer, data, data_binary, data_raw,
   data_urlencode, get, head, fail,
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
@@ -228,6 +232,8 @@ inline constexpr option_spec option_table[] = {
     {'D', "dump-header", true, option_id::dump_header},
     {'H', "header", true, option_id::header},
     {'X', "request", true, option_id::request},
+    {'A', "user-agent", true, option_id::user_agent},
+    {'e', "referer", true, option_id::referer},
     {'d', "data", true, option_id::data},
     {0, "data-binary", true, option_id::data_binary},
     {0, "data-raw", true, option_id::data_raw},
@@ -417,6 +423,8 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::dump_header: group.dump_header = std::string(value); break;
   case option_id::header: add_header(group, value, opts); break;
   case option_id::request: group.method = std::string(value); break;
+  case option_id::user_agent: group.user_agent = std::string(value); break;
+  case option_id::referer: group.referer = std::string(value); break;
   case option_id::data: add_data(group, data_kind::text, value, opts); break;
   case option_id::data_binary: add_data(group, data_kind::binary, value, opts); break;
   case option_id::data_raw: add_data(group, data_kind::raw, value, opts); break;
