@@ -98,7 +98,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
  -O, --remote-name         name a URL's output file after the last segment of its path
      --output-dir DIR      put -o/-O files in DIR (created if missing); with --demo,
                            save every demo file there
- -D, --dump-header FILE    write the response headers to FILE ('-' = stdout)
+ -D, --dump-header FILE    write the response heads to FILE ('-' = stdout): every response's,
+                           redirects and authentication challenges included
  -H, --header "N: v"       add a request header; "Name:" removes a default one
  -X, --request METHOD      send METHOD instead of GET (or POST with -d)
  -A, --user-agent NAME     send "User-Agent: NAME" instead of xfer's (empty: none)
@@ -121,7 +122,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
  -b, --cookie DATA|FILE    send cookies: "NAME=VALUE; ..." or a cookie file (curl's format;
                            turns the cookie engine on; several -b add up)
  -c, --cookie-jar FILE     write every cookie to FILE (curl's format) at the end
- -I, --head                send HEAD and write the response headers as the output
+ -I, --head                send HEAD and write the response heads as the output (every
+                           response's, as -D)
  -f, --fail                fail with exit 22 on HTTP status >= 400; the body is not written
  -L, --location            follow redirects (301, 302, 303, 307, 308), http and https only
      --max-redirs N        follow at most N redirects (default 30; -1 = no limit) (exit 47)
