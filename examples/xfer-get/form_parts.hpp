@@ -1,23 +1,29 @@
 // examples/xfer-get/form_parts.hpp - -F arguments turned into a multipart form, as curl reads them.
 #pragma once
 
-#include "options.hpp"
-
 #include <xfer/multipart.hpp>
 
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace xfer_get {
 
+/// A file that -F names cannot be read: the transfer fails before it starts, with curl's
+/// read_error (26).
+class unreadable_form_file : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Builds the form of -F arguments: NAME=VALUE is a field, NAME=@FILE a file
 /// part streamed from disk, NAME=<FILE a field holding FILE's content; after a
 /// file, ";type=T" sets its content type and ";filename=N" the name sent.
-/// Throws usage_error for a file that -F=< cannot read.
+/// Throws unreadable_form_file for a file that cannot be opened.
 inline xfer::multipart_form build_form(const std::vector<std::string>& arguments) {
   xfer::multipart_form form;
   for (const std::string& argument : arguments) {
@@ -42,13 +48,13 @@ inline xfer::multipart_form build_form(const std::vector<std::string>& arguments
         filename = std::string(attribute.substr(9));
       at = next;
     }
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      throw unreadable_form_file("Failed to open/read local data from file \"" + path + "\"");
     if (file_part) {
       form.add_file(name, path, filename ? std::optional<std::string_view>(*filename) : std::nullopt, type);
       continue;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      throw usage_error("option -F: couldn't read the file \"" + path + "\"");
     form.add_field(name, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), type);
   }
   return form;

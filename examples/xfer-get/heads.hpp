@@ -1,61 +1,45 @@
-// examples/xfer-get/heads.hpp - request and response heads as text, for -v, -D and -I.
+// examples/xfer-get/heads.hpp - response and request heads from the library's trace, for -v, -D,
+// -I and -w.
 #pragma once
-
-#include <xfer.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
+#include <utility>
 
 namespace xfer_get {
 
-/// The request head a transfer sends, rebuilt with the library's own serialiser from the
-/// same inputs the library uses (a transfer does not expose the bytes it wrote).
-/// `body_size` is the size of an in-memory body, if any. Empty when the URL or a field is
-/// invalid: such a transfer fails before sending anything.
-inline std::string request_head_text(const xfer::transfer& t, std::string_view user_agent,
-                                     std::optional<std::uint64_t> body_size) {
-  std::error_code ec;
-  const xfer::url target = xfer::url::parse(t.url(), ec);
-  if (ec)
-    return {};
-  const std::string path = target.target();
-  const std::string host = target.host_header();
-  xfer::http1::request_head head;
-  head.method = t.method();
-  head.target = path;
-  head.host = host;
-  head.fields = &t.request_headers();
-  head.user_agent = user_agent;
-  if (body_size) {
-    head.framing = xfer::http1::body_framing::content_length;
-    head.content_length = *body_size;
-  } else if (t.method() == "POST" || t.method() == "PUT" || t.method() == "PATCH") {
-    // The library announces an empty body for these methods.
-    head.framing = xfer::http1::body_framing::content_length;
+/// Gathers the response heads of one transfer from its debug trace (debug_kind::header_in
+/// pieces: a status line, field lines, an empty line), so that every head can be written, as
+/// curl writes them with -D and -I: those of redirects and authentication challenges too.
+/// An interim (1xx) response is left out: the trace gives neither its phrase nor its fields.
+class head_collector {
+public:
+  /// Adds one header_in piece; true when it completed a head, which take() then hands over.
+  bool add(std::string_view piece) {
+    if (piece.ends_with(" (interim)\r\n"))
+      return false;
+    if (piece.starts_with("HTTP/"))
+      head_.clear(); // a head begins (what came before was cut short by a retried request)
+    head_.append(piece);
+    bytes_ += piece.size();
+    return piece == "\r\n";
   }
-  std::string text;
-  xfer::http1::write_request_head(text, head, ec);
-  return ec ? std::string() : text;
-}
 
-/// The final response's head as received: status line (with its reason phrase, if any),
-/// fields, empty line, CRLF-terminated.
-inline std::string response_head_text(const xfer::transfer& t) {
-  const auto& info = t.info();
-  std::string text = "HTTP/1." + std::to_string(info.http_version_minor) + " " +
-                     std::to_string(t.status());
-  if (!t.reason().empty())
-    text.append(" ").append(t.reason());
-  text.append("\r\n");
-  for (const auto field : t.response_headers()) {
-    text.append(field.name).append(": ").append(field.value).append("\r\n");
-  }
-  text.append("\r\n");
-  return text;
+  std::string take() { return std::exchange(head_, {}); }
+
+  /// Bytes of every head so far (curl's %{size_header}).
+  std::uint64_t bytes() const noexcept { return bytes_; }
+
+private:
+  std::string head_;
+  std::uint64_t bytes_ = 0;
+};
+
+/// The method of a traced request head (debug_kind::header_out): its first word.
+inline std::string_view request_method(std::string_view head) {
+  return head.substr(0, head.find(' '));
 }
 
 /// Every CRLF-terminated line of `head` with `prefix` in front and LF at the end, as curl's

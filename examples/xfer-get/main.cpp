@@ -19,6 +19,7 @@
 #include "pins.hpp"
 #include "progress.hpp"
 #include "units.hpp"
+#include "urls.hpp"
 #include "write_out.hpp"
 
 #include <xfer.hpp>
@@ -34,9 +35,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,7 +62,9 @@ double seconds_between(clock::time_point from, clock::time_point to) {
 /// One URL to fetch, and everything its transfer produces.
 struct job {
   // ---- what to do
-  std::string url;
+  std::string url;                   ///< as requested: with a scheme, -T's file name, -G's data
+  std::string given_url;             ///< as the command line gave it
+  std::size_t number = 0;            ///< its position among the command line's URLs, from 0
   const url_group* group = nullptr;
   std::optional<output_slot> slot; ///< -o / -O
   const demo_file* expect = nullptr; ///< --demo: what the body must be
@@ -71,11 +76,11 @@ struct job {
   output file_out = output::discard();
   output* body = nullptr;               ///< where the body goes
   output* dump = nullptr;               ///< -D
-  std::optional<std::uint64_t> request_body_size;
   std::uint64_t resume_from = 0; ///< -C
   clock::time_point started{};
   std::optional<std::uint64_t> content_length;
-  bool head_emitted = false;
+  head_collector heads;     ///< -D, -I, %{size_header}
+  std::string last_method;  ///< %{method}: that of the last request sent
   std::string write_failure;
   std::uint64_t received = 0;
   fnv1a sum;
@@ -86,17 +91,6 @@ struct job {
   std::error_code result;
   int exit_code = 0;
 };
-
-/// The last segment of the URL's path, as -O names files; empty when there is none.
-std::string remote_file_name(const std::string& url_text) {
-  std::error_code ec;
-  const xfer::url u = xfer::url::parse(url_text, ec);
-  if (ec)
-    return {};
-  const std::string_view path = u.path();
-  std::string name(path.substr(path.rfind('/') + 1));
-  return name == "." || name == ".." ? std::string() : name;
-}
 
 /// Runs every job through one multi and records each outcome in its job.
 class runner {
@@ -215,6 +209,10 @@ private:
         return false;
       }
     }
+    // -C OFFSET asks for the body from OFFSET whatever the output; "-C -" takes an output
+    // file's size (nothing for stdout, as curl).
+    if (g.continue_at && *g.continue_at >= 0)
+      j.resume_from = static_cast<std::uint64_t>(*g.continue_at);
     if (j.slot && path != "-") {
       std::filesystem::path file = path;
       if (!g.output_dir.empty()) {
@@ -222,16 +220,12 @@ private:
         std::filesystem::create_directories(g.output_dir, ec);
         file = std::filesystem::path(g.output_dir) / file;
       }
-      std::uint64_t resume = 0;
-      if (g.continue_at) {
+      if (g.continue_at && *g.continue_at < 0) {
         std::error_code ec;
-        resume = *g.continue_at >= 0 ? static_cast<std::uint64_t>(*g.continue_at)
-                                     : std::filesystem::file_size(file, ec);
-        if (ec)
-          resume = 0; // "-C -" with no file yet: the whole body
+        const auto size = std::filesystem::file_size(file, ec);
+        j.resume_from = ec ? 0 : size; // no file yet: the whole body
       }
-      j.resume_from = resume;
-      j.file_out = output::to_file(file, /*append=*/resume != 0);
+      j.file_out = output::to_file(file, /*append=*/j.resume_from != 0);
       j.body = &j.file_out;
     } else {
       // A demo body without -o/-O goes nowhere: file_out is still the discarding output.
@@ -247,13 +241,27 @@ private:
                       .first->second;
     }
 
+    if (g.upload_file && *g.upload_file != "-" && !std::ifstream(*g.upload_file, std::ios::binary)) {
+      fail_early(j, xfer::errc::read_error, "Can't open '" + *g.upload_file + "'");
+      return false;
+    }
     xfer::transfer& t = j.transfer;
+    if (!g.form.empty()) {
+      try {
+        t.set_body(build_form(g.form));
+      } catch (const unreadable_form_file& e) {
+        fail_early(j, xfer::errc::read_error, e.what());
+        return false;
+      }
+    }
     t.set_url(j.url);
-    t.set_user_agent(user_agent);
+    t.set_user_agent(g.user_agent ? *g.user_agent : user_agent);
+    if (g.referer)
+      t.add_header("Referer", *g.referer);
+    const bool posts = (g.data && !g.get) || !g.form.empty();
     t.set_method(g.method        ? *g.method
                  : g.head        ? "HEAD"
-                 : g.data        ? "POST"
-                 : !g.form.empty() ? "POST"
+                 : posts         ? "POST"
                  : g.upload_file ? "PUT"
                                  : "GET");
     bool has_content_type = false;
@@ -261,25 +269,20 @@ private:
       t.add_header(name, value);
       has_content_type = has_content_type || xfer::iequals(name, "Content-Type");
     }
-    if (g.data) {
+    if (g.data && !g.get) {
       if (!has_content_type)
         t.add_header("Content-Type", "application/x-www-form-urlencoded");
       t.set_body(*g.data);
-      j.request_body_size = g.data->size();
     }
     if (g.connect_timeout.count() > 0)
       t.set_connect_timeout(g.connect_timeout);
     if (g.max_time.count() > 0)
       t.set_timeout(g.max_time);
     t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
-    if (g.upload_file) {
+    if (g.upload_file && *g.upload_file == "-")
+      t.set_body(read_stdin); // size unknown: sent chunked, as curl does
+    else if (g.upload_file)
       t.set_body_file(*g.upload_file);
-      std::error_code ec;
-      if (const auto size = std::filesystem::file_size(*g.upload_file, ec); !ec)
-        j.request_body_size = size;
-    }
-    if (!g.form.empty())
-      t.set_body(build_form(g.form));
     if (g.compressed)
       t.set_accept_encoding(true);
     for (const auto& cookie : cookie_strings_)
@@ -290,8 +293,10 @@ private:
     t.set_max_filesize(g.max_filesize);
     if (g.expect100_timeout)
       t.set_expect_continue(std::uint64_t{1} << 20, *g.expect100_timeout);
-    if (opts_.verbose)
-      t.set_debug_callback(verbose_trace);
+    if (opts_.verbose || j.dump || g.head || g.write_out)
+      t.set_debug_callback([this, &j](xfer::debug_kind kind, std::string_view data) {
+        on_trace(j, kind, data);
+      });
     xfer::tls_options tls = g.tls;
     tls.pinned_public_key = pin_for_library(g.tls.pinned_public_key);
     t.set_tls_options(tls);
@@ -300,13 +305,16 @@ private:
     return true;
   }
 
+  /// -T -: the request body from stdin.
+  static std::size_t read_stdin(std::span<char> buffer) {
+    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), stdin);
+    return n == 0 && std::ferror(stdin) ? xfer::read_abort : n;
+  }
+
   /// Body bytes, in order, inside perform()/poll().
   xfer::write_action on_body(job& j, std::string_view data) {
-    if (!j.head_emitted) {
-      emit_head(j);
-      if (!j.write_failure.empty())
-        return xfer::write_action::abort; // -D or -I could not be written
-    }
+    if (!j.write_failure.empty())
+      return xfer::write_action::abort; // -D or -I could not be written
     j.received += data.size();
     if (j.expect)
       j.sum.update(data);
@@ -317,14 +325,20 @@ private:
     return xfer::write_action::proceed;
   }
 
-  /// The response head is complete: show it (-v), dump it (-D), write it as the output (-I).
-  void emit_head(job& j) {
-    j.head_emitted = true;
-    const std::string head = response_head_text(j.transfer);
-    if (j.dump && !j.dump->write(head))
+  /// The library's trace: printed with -v; response heads written with -D and -I, as they
+  /// complete (those of redirects and challenges too, as curl); facts kept for -w.
+  void on_trace(job& j, xfer::debug_kind kind, std::string_view data) {
+    if (opts_.verbose)
+      verbose_trace(kind, data);
+    if (kind == xfer::debug_kind::header_out)
+      j.last_method = request_method(data);
+    if (kind != xfer::debug_kind::header_in || !j.heads.add(data))
+      return;
+    const std::string head = j.heads.take();
+    if (j.dump && !j.dump->write(head) && j.write_failure.empty())
       j.write_failure = j.dump->error();
-    const bool failing = j.group->fail && j.transfer.status() >= 400;
-    if (j.group->head && !failing && !j.body->write(head))
+    // With -f too: curl writes the failing response's head, then ends with 22.
+    if (j.group->head && !j.body->write(head) && j.write_failure.empty())
       j.write_failure = j.body->error();
   }
 
@@ -358,9 +372,6 @@ private:
   /// The transfer completed (or failed): close its outputs, check it, report it.
   void finish(job& j, std::error_code result) {
     xfer::transfer& t = j.transfer;
-    if (!j.head_emitted && t.status() != 0)
-      emit_head(j);
-
     std::string detail = t.error_detail();
     if (!j.write_failure.empty() && (!result || result == xfer::errc::write_error)) {
       result = xfer::errc::write_error;
@@ -392,9 +403,21 @@ private:
     if (result)
       report(j, detail);
     if (j.group->write_out) {
-      flush_stdout();
-      write_out(*j.group->write_out, t,
-                {result, detail, j.body->is_file() ? j.body->path().string() : std::string()});
+      const write_out_facts facts{
+          .result = result,
+          .error_detail = detail,
+          .filename = j.body->is_file() ? j.body->path().string() : std::string(),
+          .url = j.given_url,
+          .url_number = j.number,
+          .method = j.last_method,
+          .header_bytes = j.heads.bytes(),
+      };
+      if (!(write_out(*j.group->write_out, t, facts, j.stdout_part) && j.stdout_part.finish(false)) &&
+          !j.result) {
+        j.result = xfer::errc::write_error;
+        j.exit_code = j.result.value();
+        report(j, j.stdout_part.error());
+      }
     }
     flush_stdout();
   }
@@ -493,7 +516,13 @@ std::vector<std::unique_ptr<job>> make_jobs(const options& opts) {
   for (const url_group& g : opts.groups) {
     for (std::size_t i = 0; i < g.urls.size(); ++i) {
       auto j = std::make_unique<job>();
-      j->url = g.urls[i];
+      j->given_url = g.urls[i];
+      j->url = with_default_scheme(g.urls[i]);
+      if (g.upload_file)
+        j->url = upload_url(j->url, *g.upload_file);
+      if (g.get && g.data)
+        j->url = with_query(j->url, *g.data);
+      j->number = jobs.size();
       j->group = &g;
       if (i < g.outputs.size())
         j->slot = g.outputs[i];

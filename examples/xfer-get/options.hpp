@@ -1,6 +1,8 @@
 // examples/xfer-get/options.hpp - xfer-get's command line, parsed into a struct as curl reads it.
 #pragma once
 
+#include "data_parts.hpp"
+
 #include <xfer/auth.hpp>
 #include <xfer/redirect_policy.hpp>
 #include <xfer/tls_options.hpp>
@@ -10,9 +12,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,7 +40,10 @@ struct url_group {
   std::vector<output_slot> outputs; ///< paired with `urls` by position, as curl pairs them
   std::vector<std::pair<std::string, std::string>> headers; ///< -H, in order
   std::optional<std::string> method;                        ///< -X
+  std::optional<std::string> user_agent;                    ///< -A
+  std::optional<std::string> referer;                       ///< -e
   std::optional<std::string> data;                          ///< -d parts joined with '&'
+  bool get = false;                                         ///< -G: data goes in the URL's query
   bool head = false;                                        ///< -I
   bool fail = false;                                        ///< -f
   std::optional<std::string> dump_header;                   ///< -D; "-" is stdout
@@ -96,14 +98,22 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
  -O, --remote-name         name a URL's output file after the last segment of its path
      --output-dir DIR      put -o/-O files in DIR (created if missing); with --demo,
                            save every demo file there
- -D, --dump-header FILE    write the response headers to FILE ('-' = stdout)
+ -D, --dump-header FILE    write the response heads to FILE ('-' = stdout): every response's,
+                           redirects and authentication challenges included
  -H, --header "N: v"       add a request header; "Name:" removes a default one
  -X, --request METHOD      send METHOD instead of GET (or POST with -d)
+ -A, --user-agent NAME     send "User-Agent: NAME" instead of xfer's (empty: none)
+ -e, --referer URL         send "Referer: URL"
  -d, --data DATA           POST DATA as application/x-www-form-urlencoded; @FILE reads
                            FILE without its CR and LF, @- reads stdin; several -d are
                            joined with '&'
      --data-binary DATA    as -d, but @FILE is sent unchanged
- -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size)
+     --data-raw DATA       as -d, but a leading '@' is just a character
+     --data-urlencode DATA as -d, percent-encoded: CONTENT, =CONTENT, NAME=CONTENT,
+                           @FILE or NAME@FILE (only CONTENT and FILE's content are encoded)
+ -G, --get                 send the -d data as the URL's query with GET (HEAD with -I)
+ -T, --upload-file FILE    PUT FILE (streamed from disk, Content-Length from its size); a URL
+                           ending in '/' gets FILE's name appended; '-' sends stdin chunked
  -F, --form NAME=CONTENT   POST multipart/form-data: NAME=VALUE, NAME=@FILE (a file part,
                            streamed; ";type=T" and ";filename=N" may follow), NAME=<FILE
                            (a field with FILE's content)
@@ -112,7 +122,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
  -b, --cookie DATA|FILE    send cookies: "NAME=VALUE; ..." or a cookie file (curl's format;
                            turns the cookie engine on; several -b add up)
  -c, --cookie-jar FILE     write every cookie to FILE (curl's format) at the end
- -I, --head                send HEAD and write the response headers as the output
+ -I, --head                send HEAD and write the response heads as the output (every
+                           response's, as -D)
  -f, --fail                fail with exit 22 on HTTP status >= 400; the body is not written
  -L, --location            follow redirects (301, 302, 303, 307, 308), http and https only
      --max-redirs N        follow at most N redirects (default 30; -1 = no limit) (exit 47)
@@ -140,8 +151,9 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            %{remote_ip}, %{remote_port}, %{local_ip}, %{local_port},
                            %{content_type}, %{http_version}, %{scheme}, %{exitcode},
                            %{errormsg}, %{response_code}, %{filename_effective},
-                           %{header{NAME}}, %{stderr}, %{stdout} and \n \t \r; @FILE
-                           reads FORMAT from FILE
+                           %{method}, %{num_headers}, %{size_header}, %{speed_upload},
+                           %{url}, %{urlnum}, %header{NAME}, %{stderr}, %{stdout} and
+                           \n \t \r; @FILE reads FORMAT from FILE ('-' = stdin)
  -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
@@ -197,7 +209,8 @@ verification.
 namespace detail {
 
 enum class option_id {
-  output, remote_name, output_dir, dump_header, header, request, data, data_binary, head, fail,
+  output, remote_name, output_dir, dump_header, header, request, user_agent, referer, data, data_binary, data_raw,
+  data_urlencode, get, head, fail,
   max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
   anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
@@ -221,8 +234,13 @@ inline constexpr option_spec option_table[] = {
     {'D', "dump-header", true, option_id::dump_header},
     {'H', "header", true, option_id::header},
     {'X', "request", true, option_id::request},
+    {'A', "user-agent", true, option_id::user_agent},
+    {'e', "referer", true, option_id::referer},
     {'d', "data", true, option_id::data},
     {0, "data-binary", true, option_id::data_binary},
+    {0, "data-raw", true, option_id::data_raw},
+    {0, "data-urlencode", true, option_id::data_urlencode},
+    {'G', "get", false, option_id::get},
     {'I', "head", false, option_id::head},
     {'f', "fail", false, option_id::fail},
     {'m', "max-time", true, option_id::max_time},
@@ -314,33 +332,27 @@ inline std::uint64_t parse_count(const option_spec& spec, std::string_view text,
   return value << shift;
 }
 
-/// The text after '@' of -d: a file's content, or stdin's for "-". A file that cannot be
-/// read gives an empty part and a warning, as with curl.
-inline std::string read_data_file(const std::string& name, options& opts) {
-  if (name == "-")
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream in(name, std::ios::binary);
-  if (!in) {
-    opts.warnings.push_back("Couldn't read data from file \"" + name +
+inline void add_data(url_group& group, data_kind kind, std::string_view value, options& opts) {
+  std::string unreadable;
+  std::string part = data_part(kind, value, unreadable);
+  if (!unreadable.empty())
+    opts.warnings.push_back("Couldn't read data from file \"" + unreadable +
                             "\", this makes an empty POST.");
-    return {};
-  }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-inline void add_data(url_group& group, std::string_view value, bool binary, options& opts) {
-  std::string part;
-  if (!value.empty() && value[0] == '@') {
-    part = read_data_file(std::string(value.substr(1)), opts);
-    if (!binary)
-      std::erase_if(part, [](char c) { return c == '\r' || c == '\n'; });
-  } else {
-    part = value;
-  }
   if (group.data)
     group.data->append("&").append(part);
   else
     group.data = std::move(part);
+}
+
+/// -w FORMAT, or -w @FILE with FORMAT read from FILE ('-' = stdin).
+inline std::string write_out_format(std::string_view value) {
+  if (!value.starts_with('@'))
+    return std::string(value);
+  const std::string file(value.substr(1));
+  auto format = read_whole_file(file);
+  if (!format)
+    throw usage_error("option -w: cannot read the format from \"" + file + "\"");
+  return std::move(*format);
 }
 
 inline void add_header(url_group& group, std::string_view value, options& opts) {
@@ -413,8 +425,13 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::dump_header: group.dump_header = std::string(value); break;
   case option_id::header: add_header(group, value, opts); break;
   case option_id::request: group.method = std::string(value); break;
-  case option_id::data: add_data(group, value, false, opts); break;
-  case option_id::data_binary: add_data(group, value, true, opts); break;
+  case option_id::user_agent: group.user_agent = std::string(value); break;
+  case option_id::referer: group.referer = std::string(value); break;
+  case option_id::data: add_data(group, data_kind::text, value, opts); break;
+  case option_id::data_binary: add_data(group, data_kind::binary, value, opts); break;
+  case option_id::data_raw: add_data(group, data_kind::raw, value, opts); break;
+  case option_id::data_urlencode: add_data(group, data_kind::urlencode, value, opts); break;
+  case option_id::get: group.get = true; break;
   case option_id::head: group.head = true; break;
   case option_id::fail: group.fail = true; break;
   case option_id::max_time: group.max_time = parse_seconds(spec, value); break;
@@ -510,9 +527,7 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
     break;
   case option_id::max_filesize: group.max_filesize = parse_count(spec, value, true); break;
   case option_id::write_out:
-    group.write_out = !value.empty() && value[0] == '@'
-                          ? read_data_file(std::string(value.substr(1)), opts)
-                          : std::string(value);
+    group.write_out = write_out_format(value);
     break;
   case option_id::expect100_timeout: group.expect100_timeout = parse_seconds(spec, value); break;
   case option_id::form:
@@ -542,8 +557,10 @@ inline const option_spec* find_short(char name) {
 
 /// Checks what only the whole group can tell.
 inline void check_group(url_group& group, options& opts) {
-  if (group.head && group.data)
+  if (group.head && group.data && !group.get)
     throw usage_error("you can only select one HTTP request method: -I and -d do not mix");
+  if (group.get && (group.upload_file || !group.form.empty()))
+    throw usage_error("you can only select one HTTP request method: -G does not mix with -T or -F");
   if (group.upload_file && (group.data || group.head))
     throw usage_error("you can only select one HTTP request method: -T does not mix with -d or -I");
   if (!group.form.empty() && (group.data || group.head || group.upload_file))

@@ -1,9 +1,12 @@
 // examples/xfer-get/write_out.hpp - -w FORMAT: curl's %{variable} report after each transfer.
 #pragma once
 
+#include "output.hpp"
+
 #include <xfer/transfer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -15,7 +18,11 @@ namespace xfer_get {
 struct write_out_facts {
   std::error_code result;
   std::string error_detail;
-  std::string filename; ///< the output file, empty for stdout
+  std::string filename;          ///< the output file, empty for stdout
+  std::string url;               ///< the URL as the command line gave it
+  std::size_t url_number = 0;    ///< its position among the command line's URLs, from 0
+  std::string method;            ///< the method of the last request sent
+  std::uint64_t header_bytes = 0; ///< bytes of every response head received
 };
 
 namespace detail {
@@ -24,6 +31,11 @@ inline std::string seconds_text(std::chrono::microseconds t) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6f", static_cast<double>(t.count()) / 1e6);
   return text;
+}
+
+inline std::string bytes_per_second(std::uint64_t bytes, std::chrono::nanoseconds elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  return std::to_string(seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds) : 0);
 }
 
 /// The value of `%{name}`; false when the name is unknown.
@@ -58,10 +70,19 @@ inline bool write_out_variable(std::string_view name, const xfer::transfer& t,
   } else if (name == "size_upload") {
     out += std::to_string(info.bytes_uploaded);
   } else if (name == "speed_download") {
-    const double seconds = std::chrono::duration<double>(info.total_time).count();
-    out += std::to_string(seconds > 0 ? static_cast<std::uint64_t>(
-                                            static_cast<double>(info.bytes_downloaded) / seconds)
-                                      : 0);
+    out += bytes_per_second(info.bytes_downloaded, info.total_time);
+  } else if (name == "speed_upload") {
+    out += bytes_per_second(info.bytes_uploaded, info.total_time);
+  } else if (name == "size_header") {
+    out += std::to_string(facts.header_bytes);
+  } else if (name == "num_headers") {
+    out += std::to_string(t.response_headers().size());
+  } else if (name == "method") {
+    out += facts.method;
+  } else if (name == "url") {
+    out += facts.url;
+  } else if (name == "urlnum") {
+    out += std::to_string(facts.url_number);
   } else if (name == "num_redirects") {
     out += std::to_string(info.redirect_count);
   } else if (name == "redirect_url") {
@@ -97,13 +118,19 @@ inline bool write_out_variable(std::string_view name, const xfer::transfer& t,
 
 } // namespace detail
 
-/// Expands FORMAT as curl's -w does and writes the pieces to stdout, or to
-/// stderr after %{stderr}. An unknown variable is left out with a warning, as curl does.
-inline void write_out(std::string_view format, const xfer::transfer& t, const write_out_facts& facts) {
-  std::FILE* stream = stdout;
+/// Expands FORMAT as curl's -w does: its stdout pieces go to `to_stdout` (so that they follow
+/// the transfer's body there), those after %{stderr} to stderr. An unknown variable is left out
+/// with a warning, as curl does. False when writing to `to_stdout` failed.
+inline bool write_out(std::string_view format, const xfer::transfer& t, const write_out_facts& facts,
+                      output& to_stdout) {
+  bool on_stdout = true;
+  bool written = true;
   std::string out;
   auto flush = [&] {
-    std::fwrite(out.data(), 1, out.size(), stream);
+    if (on_stdout)
+      written = to_stdout.write(out) && written;
+    else
+      std::fwrite(out.data(), 1, out.size(), stderr);
     out.clear();
   };
   for (std::size_t i = 0; i < format.size(); ++i) {
@@ -117,38 +144,46 @@ inline void write_out(std::string_view format, const xfer::transfer& t, const wr
       out += c;
       continue;
     }
-    if (format[i + 1] == '%') {
+    const std::string_view rest = format.substr(i + 1);
+    if (rest.starts_with('%')) {
       out += '%';
       ++i;
       continue;
     }
-    if (format[i + 1] != '{') {
+    if (rest.starts_with("header{")) {
+      // %header{NAME}: the value of the final response's NAME field (curl 7.84's syntax).
+      const std::size_t close = rest.find('}');
+      if (close == std::string_view::npos) {
+        out += format.substr(i);
+        break;
+      }
+      if (auto value = t.response_headers().find(rest.substr(7, close - 7)))
+        out += *value;
+      i += close + 1;
+      continue;
+    }
+    if (!rest.starts_with('{')) {
       out += c;
       continue;
     }
-    const std::size_t close = format.find('}', i + 2);
+    const std::size_t close = rest.find('}');
     if (close == std::string_view::npos) {
       out += format.substr(i);
       break;
     }
-    std::string_view name = format.substr(i + 2, close - i - 2);
-    i = close;
+    const std::string_view name = rest.substr(1, close - 1);
+    i += close + 1;
     if (name == "stdout" || name == "stderr") {
       flush();
-      stream = name == "stdout" ? stdout : stderr;
-    } else if (name.starts_with("header{")) {
-      // %{header{NAME}}: the first '}' ends NAME, the second the variable.
-      if (auto value = t.response_headers().find(name.substr(7)))
-        out += *value;
-      if (close + 1 < format.size() && format[close + 1] == '}')
-        i = close + 1;
+      on_stdout = name == "stdout";
     } else if (!detail::write_out_variable(name, t, facts, out)) {
       std::fprintf(stderr, "xfer-get: warning: unknown --write-out variable: '%.*s'\n",
                    static_cast<int>(name.size()), name.data());
     }
   }
   flush();
-  std::fflush(stream);
+  std::fflush(stderr);
+  return written;
 }
 
 } // namespace xfer_get

@@ -481,6 +481,12 @@ public:
     next = plan_follow_up();
     if (next != follow_up::none || abort_result)
       return;
+    if (resume_from != 0 && status == 416 && current_method() == "GET") {
+      // Range Not Satisfiable in answer to a resume: the file is complete already. As curl,
+      // no error (not even with fail_on_error), and the body (an error page) is not delivered.
+      skip_body = true;
+      return;
+    }
     if (fail_on_error && status >= 400) {
       abort_result = errc::http_returned_error;
       error_detail = "The requested URL returned error: " + std::to_string(status);
@@ -499,12 +505,6 @@ public:
       error_detail = "HTTP server doesn't seem to support byte ranges. Cannot resume.";
       return;
     }
-    if (resume_from != 0 && status == 416) {
-      // The range starts at or past the end: what is there is complete, as curl
-      // takes it. The answer's body is dropped and the output file left alone.
-      skip_body = true;
-      return;
-    }
     if (open_output() && !accept_encoding.empty())
       start_decoding();
   }
@@ -512,7 +512,7 @@ public:
     if (abort_result)
       return false;
     if (next != follow_up::none || skip_body)
-      return true; // a redirect's or a challenge's body is read and dropped
+      return true; // a redirect's or a challenge's body, or a 416's to a resume, is read and dropped
     if (decoder && decoder->active())
       return decode(data);
     if (on_debug)
