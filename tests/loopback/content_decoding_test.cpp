@@ -162,6 +162,34 @@ TEST_CASE("nginx's gzip_static file is decoded", "[loopback][decoding][nginx]") 
   CHECK(t.body() == "the uncompressed copy differs");
 }
 
+TEST_CASE("responses without a body decode to nothing: HEAD 204 304 and empty", "[loopback][decoding]") {
+  xfer::test::nginx_options o;
+  o.extra_http_config = "gzip_static on;";
+  xfer::test::nginx_server nginx(o);
+  nginx.write_file("page.txt", "plain");
+  nginx.write_file("page.txt.gz", gzip("compressed"));
+  xfer::multi m;
+  xfer::transfer head{nginx.url("/page.txt")};
+  head.set_method("HEAD").set_accept_encoding(true);
+  REQUIRE_FALSE(xfer::test::run_one(m, head));
+  CHECK(head.status() == 200);
+  CHECK(head.response_headers().find("Content-Encoding") == std::optional<std::string_view>("gzip"));
+  CHECK(head.body().empty());
+
+  scripted_server server;
+  server.add_script({step::read_request(), step::send("HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n"),
+                     step::read_request(), step::send("HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\nContent-Length: 40\r\n\r\n"),
+                     step::read_request(), step::send(http_response(200, "", {{"Content-Encoding", "gzip"}}))});
+  for (const int status : {204, 304, 200}) {
+    INFO(status);
+    xfer::transfer t{server.url("/")};
+    t.set_accept_encoding(true);
+    REQUIRE_FALSE(xfer::test::run_one(m, t));
+    CHECK(t.status() == status);
+    CHECK(t.body().empty());
+  }
+}
+
 TEST_CASE("a transfer run again without decoding does not decode with the last run's coding", "[loopback][decoding]") {
   scripted_server server;
   server.add_script({step::read_request(), step::send(http_response(200, gzip(text(1000)), {{"Content-Encoding", "gzip"}})),

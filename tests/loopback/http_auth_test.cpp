@@ -159,3 +159,25 @@ TEST_CASE("a Digest answer resends a streamed body only when it can rewind", "[l
     }
   }
 }
+
+TEST_CASE("Digest is answered after a same-origin redirect and never on another origin", "[loopback][auth][digest][redirect][httpbin]") {
+  xfer::multi m;
+  const std::string target = "/digest-auth/auth/user/passwd/SHA-256";
+  xfer::transfer same{httpbin().url("/redirect-to?url=" + target)};
+  same.set_follow_redirects(true).set_digest_auth("user", "passwd");
+  REQUIRE_FALSE(xfer::test::run_one(m, same));
+  CHECK(same.status() == 200);
+  CHECK(same.info().redirect_count == 1);
+  REQUIRE(same.info().chain.size() == 2);
+  CHECK(same.info().chain[0].status == 302);
+  CHECK(same.info().chain[1].status == 401);
+
+  // localhost is another origin than 127.0.0.1: the challenge there stays unanswered.
+  std::string elsewhere = httpbin().url(target);
+  elsewhere.replace(elsewhere.find("127.0.0.1"), 9, "localhost");
+  xfer::transfer other{httpbin().url("/redirect-to?url=" + elsewhere)};
+  other.set_follow_redirects(true).set_digest_auth("user", "passwd");
+  REQUIRE_FALSE(xfer::test::run_one(m, other));
+  CHECK(other.status() == 401);
+  CHECK(other.info().chain.size() == 1);
+}

@@ -523,3 +523,20 @@ TEST_CASE("nginx redirects are followed over kept-alive connections with timing 
   CHECK(timing.start_transfer >= timing.pre_transfer);
   CHECK(timing.total >= timing.start_transfer);
 }
+
+TEST_CASE("spaces and UTF-8 in a Location are sent percent-encoded", "[loopback][redirect]") {
+  router r;
+  r.on("/a", redirect(302, "/new place/caf\xC3\xA9?q=a b"));
+  r.on("/b", redirect(302, "/tab\there"));
+  xfer::multi m;
+  xfer::transfer t{r.url("/a")};
+  t.set_follow_redirects(true);
+  REQUIRE_FALSE(xfer::test::run_one(m, t));
+  CHECK(t.body() == "GET /new%20place/caf%C3%A9?q=a%20b");
+  CHECK(t.info().effective_url == r.url("/new%20place/caf%C3%A9?q=a%20b"));
+
+  xfer::transfer control{r.url("/b")};
+  control.set_follow_redirects(true);
+  CHECK(xfer::test::run_one(m, control) == xfer::errc::url_malformat);
+  CHECK_THAT(control.error_detail(), Catch::Contains("not a valid URL"));
+}

@@ -107,6 +107,29 @@ TEST_CASE("a server that ignores the Range gets range_error and the partial file
   CHECK(read_file(out) == "the who");
 }
 
+TEST_CASE("a 206 whose Content-Range starts elsewhere gets range_error and the file stays", "[loopback][delivery][resume]") {
+  scripted_server server;
+  server.add_script({step::read_request(),
+                     step::send(http_response(206, "0123456789", {{"Content-Range", "bytes 0-9/10"}}))});
+  server.add_script({step::read_request(), step::send(http_response(206, "56789"))});
+  server.add_script({step::read_request(), step::send(http_response(206, "56789", {{"Content-Range", "bytes 5-9/10"}}))});
+  xfer::test::temp_dir dir;
+  const auto out = dir / "partial";
+  xfer::multi m;
+  for (const bool good : {false, false, true}) {
+    write_file(out, "01234");
+    xfer::transfer t{server.url("/f")};
+    t.set_output_file(out).set_resume_from(5);
+    if (!good) {
+      CHECK(xfer::test::run_one(m, t) == xfer::errc::range_error);
+      CHECK(read_file(out) == "01234");
+    } else {
+      REQUIRE_FALSE(xfer::test::run_one(m, t));
+      CHECK(read_file(out) == "0123456789");
+    }
+  }
+}
+
 TEST_CASE("a write callback takes precedence over an output file", "[loopback][delivery]") {
   scripted_server server;
   server.add_script({step::read_request(), step::send(http_response(200, "to the callback"))});

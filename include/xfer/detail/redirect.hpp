@@ -68,6 +68,13 @@ inline redirect_step plan_redirect(const url& current, const url& first, int sta
     step.detail = "Redirect to protocol \"" + scheme.substr(0, 40) + "\" refused: only http and https are followed";
     return step;
   }
+  std::string with_spaces_encoded;
+  if (location.find(' ') != std::string_view::npos) {
+    // Servers send raw spaces in Location; curl and browsers follow them encoded as %20.
+    for (const char c : location)
+      with_spaces_encoded.append(c == ' ' ? std::string_view("%20") : std::string_view(&c, 1));
+    location = with_spaces_encoded;
+  }
   std::error_code ec;
   step.target = current.resolve(location, ec);
   if (ec) {

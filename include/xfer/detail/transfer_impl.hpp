@@ -20,6 +20,7 @@
 #include <xfer/url.hpp>
 #include <xfer/version.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -505,6 +506,13 @@ public:
       error_detail = "HTTP server doesn't seem to support byte ranges. Cannot resume.";
       return;
     }
+    if (resume_from != 0 && status == 206 && !range_starts_at(resume_from)) {
+      // Appending a part that starts elsewhere would corrupt the file.
+      abort_result = errc::range_error;
+      error_detail = "the 206 response's Content-Range does not start at the resume offset " +
+                     std::to_string(resume_from);
+      return;
+    }
     if (open_output() && !accept_encoding.empty())
       start_decoding();
   }
@@ -669,6 +677,21 @@ private:
     if (abort_result)
       return false;
     return true;
+  }
+
+  /// Whether the response's Content-Range is "bytes `offset`-…".
+  bool range_starts_at(std::uint64_t offset) const noexcept {
+    const auto range = response_headers.find("Content-Range");
+    if (!range)
+      return false;
+    std::string_view value = *range;
+    constexpr std::string_view unit = "bytes ";
+    if (value.size() < unit.size() || !iequals(value.substr(0, unit.size()), unit))
+      return false;
+    value.remove_prefix(unit.size());
+    std::uint64_t start = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), start);
+    return ec == std::errc() && end != value.data() + value.size() && *end == '-' && start == offset;
   }
 
   /// Whether `name` may be Set-Cookie, Retry-After or Content-Type, told by
