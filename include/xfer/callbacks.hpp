@@ -35,15 +35,19 @@ using read_callback = std::function<std::size_t(std::span<char> buffer)>;
 /// fresh connection); returns false when that is impossible (curl's SEEKFUNCTION).
 using rewind_callback = std::function<bool()>;
 
-/// Receives each header field of every response (1xx, redirects and
+/// Receives each header field of every final response (redirects and
 /// authentication challenges included), then an empty name and value at the
-/// end of each header block. Returning false aborts with errc::write_error.
+/// end of each header block. Interim 1xx responses are not shown (their fields
+/// are skipped; the debug callback sees their status lines). Returning false
+/// aborts with errc::write_error.
 using header_callback = std::function<bool(int status, std::string_view name, std::string_view value)>;
 
 /// How far a transfer has come. Totals are 0 while unknown.
 struct progress {
   std::uint64_t download_total = 0; ///< the body size the server announced (Content-Length)
-  std::uint64_t download_now = 0;   ///< body bytes received of the current response
+  /// Body bytes received of the current response, counted as sent (before
+  /// content decoding, so that they compare with download_total).
+  std::uint64_t download_now = 0;
   std::uint64_t upload_total = 0;   ///< the request body's size, when known
   std::uint64_t upload_now = 0;     ///< request body bytes sent
 };

@@ -64,6 +64,8 @@ public:
   static constexpr std::size_t max_attribute_value_size = 1024;
   /// Request hosts longer than a DNS name can be neither set nor get cookies.
   static constexpr std::size_t max_host_size = 253;
+  /// Set-Cookie fields of one response taken at most (curl's limit); the rest are ignored.
+  static constexpr std::size_t max_set_cookies_per_response = 50;
   /// At most this many cookies per cookie domain (the domain string, host or Domain attribute).
   static constexpr std::size_t max_cookies_per_domain = 50;
   /// At most this many cookies in the whole jar.

@@ -118,7 +118,9 @@ public:
     return *this;
   }
   /// Streams the file at `path` as the body, with its size as Content-Length
-  /// (taken when the transfer starts; errc::file_couldnt_read_file if it cannot be opened).
+  /// (taken when the transfer starts; errc::file_couldnt_read_file if it cannot
+  /// be opened). A file that grows or shrinks while it is sent ends the transfer
+  /// with errc::read_error.
   basic_transfer& set_body_file(const std::filesystem::path& path) {
     auto& t = writable();
     clear_body_source(t);
@@ -153,7 +155,8 @@ public:
     return *this;
   }
 
-  /// Receives the body as it arrives instead of collecting it in body().
+  /// Receives the body as it arrives instead of collecting it in body() (and
+  /// instead of an output file: the callback takes precedence).
   basic_transfer& set_write_callback(write_callback callback) {
     writable().on_write = std::move(callback);
     return *this;
@@ -224,6 +227,8 @@ public:
     return set_credentials({auth_scheme::basic, std::string(user), std::string(password), {}});
   }
   /// Digest credentials, sent in answer to the server's challenge (curl's --digest).
+  /// Credentials the server refuses end the transfer with its 401 and no error,
+  /// as in curl (set_fail_on_error() makes that errc::http_returned_error).
   basic_transfer& set_digest_auth(std::string_view user, std::string_view password) {
     return set_credentials({auth_scheme::digest, std::string(user), std::string(password), {}});
   }
@@ -236,14 +241,16 @@ public:
 
   /// Writes the body to the file at `path` (created or truncated; appended to
   /// when resuming) instead of body(). Ignored while a write callback is set.
+  /// With a resume offset a 416 answer leaves the file alone and succeeds (the
+  /// file was complete), as curl -C does.
   basic_transfer& set_output_file(const std::filesystem::path& path) {
     writable().output_file = path.string();
     return *this;
   }
   /// Asks for the body from byte `offset` on (`Range: bytes=offset-`, curl's
   /// -C). A 200 answer instead of 206 ends with errc::range_error; a 416 means
-  /// the body is complete already: success, its error page not delivered (as
-  /// curl). 0 = whole body.
+  /// the body is complete already: success (with fail_on_error too), its error
+  /// page not delivered (as curl). 0 = whole body.
   basic_transfer& set_resume_from(std::uint64_t offset) {
     writable().resume_from = offset;
     return *this;
@@ -268,8 +275,8 @@ public:
     return *this;
   }
   /// Bytes each coding of a compressed body may produce before the transfer
-  /// ends with errc::too_large: the guard against decompression bombs; 0 = no
-  /// limit (max_filesize also counts decoded bytes).
+  /// ends with errc::too_large: the guard against decompression bombs (default
+  /// 1 GiB); 0 = no limit (max_filesize also counts decoded bytes).
   basic_transfer& set_max_decoded_size(std::uint64_t bytes) {
     writable().max_decoded_size = bytes;
     return *this;
@@ -290,9 +297,24 @@ public:
     writable().on_progress = std::move(callback);
     return *this;
   }
-  /// Receives a trace of the transfer (curl's -v and DEBUGFUNCTION).
+  /// Receives a trace of the transfer (curl's -v and DEBUGFUNCTION). An
+  /// exception it throws ends the transfer with errc::aborted_by_callback.
   basic_transfer& set_debug_callback(debug_callback callback) {
-    writable().on_debug = std::move(callback);
+    auto& t = writable();
+    if (!callback) {
+      t.on_debug = nullptr;
+      return *this;
+    }
+    // The trace is shown from deep inside the engine: an exception must stop here.
+    t.on_debug = [callback = std::move(callback), &t](debug_kind kind, std::string_view data) {
+      try {
+        callback(kind, data);
+      } catch (const std::exception& e) {
+        t.abort_from_callback(std::string("debug callback threw: ") + e.what());
+      } catch (...) {
+        t.abort_from_callback("debug callback threw");
+      }
+    };
     return *this;
   }
   /// Streamed bodies of at least `threshold` bytes, or of unknown size, are

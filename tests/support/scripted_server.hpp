@@ -39,6 +39,8 @@ namespace xfer::test {
 struct step {
   enum class kind {
     read_request,
+    read_head,
+    read_body,
     send,
     send_slowly,
     delay,
@@ -56,6 +58,12 @@ struct step {
   /// Reads one HTTP/1.1 request (head up to CRLFCRLF, then a body by Content-Length or
   /// chunked, trailers included) and records it. Ends the script if the peer closes first.
   static step read_request() { return make(kind::read_request, {}, {}); }
+  /// Reads one request head only (up to CRLFCRLF) and records it, leaving its body unread: for
+  /// answering before the body, as with `Expect: 100-continue`. Ends the script if the peer closes.
+  static step read_head() { return make(kind::read_head, {}, {}); }
+  /// Reads the body that the head read by the last read_head announces (Content-Length or
+  /// chunked) and appends it to that recorded request. Ends the script if the peer closes first.
+  static step read_body() { return make(kind::read_body, {}, {}); }
   /// Writes exactly these bytes.
   static step send(std::string bytes) { return make(kind::send, std::move(bytes), {}); }
   /// Writes these bytes one at a time, waiting `per_byte` between two bytes (TCP_NODELAY is set).
@@ -245,6 +253,20 @@ struct shared_state {
     }
     changed.notify_all();
   }
+
+  /// Replaces the request recorded at `index` (a head completed by its body).
+  void rerecord(std::size_t index, std::string request) {
+    {
+      std::lock_guard lock(mutex);
+      requests.at(index) = std::move(request);
+    }
+    changed.notify_all();
+  }
+
+  std::size_t recorded() const {
+    std::lock_guard lock(mutex);
+    return requests.size();
+  }
 };
 
 /// One accepted connection running its script. Lives on the server's io thread only.
@@ -279,6 +301,12 @@ class connection : public std::enable_shared_from_this<connection> {
     switch (s.action) {
     case step::kind::read_request:
       read_request();
+      break;
+    case step::kind::read_head:
+      read_head();
+      break;
+    case step::kind::read_body:
+      read_body();
       break;
     case step::kind::send:
       send(s.bytes);
@@ -356,6 +384,57 @@ class connection : public std::enable_shared_from_this<connection> {
           self->inbuf_.append(self->readbuf_.data(), got);
           self->read_request();
         });
+  }
+
+  /// Reads more bytes into inbuf_, then calls `then`; on EOF or error the script ends.
+  template <class Then>
+  void read_more(Then then) {
+    socket_.async_read_some(
+        asio::buffer(readbuf_),
+        [self = shared_from_this(), then](const std::error_code& ec, std::size_t got) {
+          if (self->stopped_) {
+            return;
+          }
+          if (ec) {
+            if (ec == asio::error::eof) {
+              self->graceful_close();
+            } else {
+              self->close_now();
+            }
+            return;
+          }
+          self->inbuf_.append(self->readbuf_.data(), got);
+          then(*self);
+        });
+  }
+
+  void read_head() {
+    const std::size_t end = inbuf_.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      read_more([](connection& c) { c.read_head(); });
+      return;
+    }
+    head_ = inbuf_.substr(0, end + 4);
+    inbuf_.erase(0, end + 4);
+    head_index_ = state_->recorded();
+    state_->record(head_);
+    next();
+  }
+
+  void read_body() {
+    const std::string whole = head_ + inbuf_;
+    const std::size_t n = request_length(whole);
+    if (n == malformed) {
+      graceful_close();
+      return;
+    }
+    if (n == incomplete) {
+      read_more([](connection& c) { c.read_body(); });
+      return;
+    }
+    inbuf_.erase(0, n - head_.size());
+    state_->rerecord(head_index_, whole.substr(0, n));
+    next();
   }
 
   void request_read() {
@@ -473,6 +552,8 @@ class connection : public std::enable_shared_from_this<connection> {
   const std::string* response_ = nullptr; // respond_forever's response (points into script_)
   const std::function<std::string(const std::string&)>* responder_ = nullptr; // respond_by's
   std::string last_request_;              // the request being answered
+  std::string head_;                      // the head read by the last read_head step
+  std::size_t head_index_ = 0;            // its index among the recorded requests
   std::string made_response_;             // respond_by's answer to it
   std::string inbuf_;                     // received, not yet consumed bytes
   std::array<char, 16384> readbuf_{};

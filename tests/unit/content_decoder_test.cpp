@@ -776,6 +776,21 @@ TEST_CASE("content_decoder: a zstd frame must decode to the size it declares",
   CHECK(d.body.size() == 66);
 }
 
+TEST_CASE("content_decoder: frames of the pre-1.0 zstd formats are refused",
+          "[unit][decode][zstd]") {
+  // A v0.7 frame (magic 0xFD2FB527) holding "hello" in a raw block: libzstd's legacy decoder
+  // would accept it; the zstd content coding (RFC 8878) does not.
+  const std::string legacy("\x27\xb5\x2f\xfd\x00\x00\x40\x00\x05hello\xc0\x00\x00", 17);
+  decoded d = decode_every_way("zstd", legacy);
+  CHECK(d.result == bad_encoding);
+  CHECK(d.detail == "Content-Encoding zstd: corrupt data (a frame of a pre-1.0 zstd format)");
+  CHECK(d.body.empty());
+  // Also after a good frame.
+  d = decode_every_way("zstd", zstd("one ") + legacy);
+  CHECK(d.result == bad_encoding);
+  CHECK(d.body == "one ");
+}
+
 TEST_CASE("content_decoder: zstd windows over 8 MiB are refused", "[unit][decode][zstd]") {
   const std::string body = sample_body(64 * 1024, 35);
   const decoded ok = decode_every_way("zstd", zstd_with_window(body, 23));

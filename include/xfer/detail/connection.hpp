@@ -368,8 +368,8 @@ private:
     awaiting_continue_ = false;
     t.continue_received = false;
     // On a new connection the request follows the connect (or the handshake)
-    // at once; on a reused one it follows the wait for the connection.
-    t.info.timing.pre_transfer = t.info.connection_reused ? t.info.timing.queue
+    // at once; on a reused one it is measured (after a queue or a redirect).
+    t.info.timing.pre_transfer = t.info.connection_reused ? t.since_start()
                                  : tls_                   ? t.info.timing.tls_handshake
                                                           : t.info.timing.connect;
     std::error_code ec;
@@ -418,14 +418,6 @@ private:
     writing_ = false;
     if (!owner_ || phase_ == phase::closed)
       return;
-    if (release_after_write_) {
-      release_after_write_ = false;
-      if (error)
-        close_and_report();
-      else
-        owner_->connection_released(*this);
-      return;
-    }
     if (!current_)
       return;
     transfer_impl& t = *current_;
@@ -442,6 +434,10 @@ private:
         fail(errc::aborted_by_callback, t.error_detail);
         return;
       }
+    }
+    if (t.abort_result) {
+      fail(static_cast<errc>(t.abort_result.value()), t.error_detail);
+      return;
     }
     if (streams_body(t) && !upload_finished_) {
       if (awaiting_continue_) {
@@ -507,12 +503,16 @@ private:
     const auto declared = t.upload_size();
     const bool chunked = !declared;
     if (!chunked && t.upload_offset + n > *declared) {
-      fail(errc::read_error, "read callback returned more bytes than the declared body size");
+      fail(errc::read_error, t.body_kind == body_source::callback
+                                 ? "read callback returned more bytes than the declared body size"
+                                 : "the file to upload changed size while it was sent (it grew)");
       return;
     }
     if (n == 0) {
       if (!chunked && t.upload_offset != *declared) {
-        fail(errc::read_error, "request body ended before its declared size");
+        fail(errc::read_error, t.body_kind == body_source::callback
+                                   ? "request body ended before its declared size"
+                                   : "the file to upload changed size while it was sent (it shrank)");
         return;
       }
       upload_finished_ = true;
@@ -529,8 +529,13 @@ private:
     }
     t.upload_offset += n;
     if (!chunked) {
-      if (t.upload_offset == *declared)
+      if (t.upload_offset == *declared) {
+        if (t.body_file_has_more()) {
+          fail(errc::read_error, "the file to upload changed size while it was sent (it grew)");
+          return;
+        }
         upload_finished_ = true;
+      }
       write({asio::buffer(upload_buffer_.data(), n)});
       return;
     }
@@ -596,6 +601,13 @@ private:
       t.parser.put_eof(t, parse_error);
       if (!parse_error) {
         keep_alive_ = false;
+        if (t.abort_result) {
+          // The end of a close-delimited body showed a truncated coding, or a callback aborted.
+          fail(static_cast<errc>(t.abort_result.value()), t.error_detail);
+          return;
+        }
+        if (t.decoded_output_held())
+          return; // the write callback paused with decoded bytes left: resume() finishes
         response_complete();
         return;
       }
@@ -666,27 +678,22 @@ private:
 
   /// The response is complete: report it, then reuse or close the connection.
   /// A response may end before the request was written in full (an early
-  /// error reply): the result stands, and the connection is reused only once
-  /// the bytes already handed to the socket have gone out.
+  /// error reply, or a final answer instead of 100 Continue): the result
+  /// stands and the connection is closed, as curl does. Closing also cancels a
+  /// write still in progress, whose buffers belong to the finished transfer.
   void response_complete() {
     ref<connection> keep(this);
     ref<transfer_impl> t = current_;
-    const bool request_fully_queued = upload_finished_ || !streams_body(*t);
+    const bool request_sent = !writing_ && (upload_finished_ || !streams_body(*t));
     current_.reset();
     t->connection = nullptr;
     timer_.cancel();
     timer_armed_ = false;
+    if (!keep_alive_ || !request_sent)
+      close_and_report();
     owner_->transfer_finished(*t, {});
     if (!owner_ || phase_ == phase::closed)
       return;
-    if (!keep_alive_ || (writing_ && !request_fully_queued)) {
-      close_and_report();
-      return;
-    }
-    if (writing_) {
-      release_after_write_ = true;
-      return;
-    }
     owner_->connection_released(*this);
   }
 
@@ -848,7 +855,6 @@ private:
   bool timer_armed_ = false;
   bool upload_finished_ = false;
   bool keep_alive_ = true;
-  bool release_after_write_ = false;
   bool awaiting_continue_ = false;   ///< the body waits for 100 Continue
 };
 

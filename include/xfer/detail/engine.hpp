@@ -215,6 +215,7 @@ public:
       t.info.local_port = 0;
     }
     t.info.total_time = std::chrono::steady_clock::now() - t.started_at;
+    t.info.timing.total = std::chrono::duration_cast<std::chrono::microseconds>(t.info.total_time);
     t.set_state(transfer_state::done);
     --running_;
     if (t.on_complete_async) {

@@ -20,6 +20,23 @@ constexpr bool is_followed_redirect(int status) noexcept {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/// The scheme of `reference` when it starts with one (RFC 3986 §3.1: a letter, then letters,
+/// digits, '+', '-' or '.', then ':'), lower-cased; empty for a relative reference.
+inline std::string reference_scheme(std::string_view reference) {
+  const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (reference.empty() || !letter(reference.front()))
+    return {};
+  std::string scheme;
+  for (const char c : reference) {
+    if (c == ':')
+      return scheme;
+    if (!letter(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.')
+      return {};
+    scheme.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
+  }
+  return {};
+}
+
 /// The request a redirect leads to.
 struct redirect_step {
   std::error_code error;    ///< set when the redirect must not be followed; the transfer fails with it
@@ -42,6 +59,13 @@ inline redirect_step plan_redirect(const url& current, const url& first, int sta
   if (policy.max_redirects >= 0 && followed >= policy.max_redirects) {
     step.error = errc::too_many_redirects;
     step.detail = "Maximum (" + std::to_string(policy.max_redirects) + ") redirects followed";
+    return step;
+  }
+  if (const std::string scheme = reference_scheme(location);
+      !scheme.empty() && scheme != "http" && scheme != "https") {
+    // Checked before resolving: data:, javascript: and the like are not even URLs xfer parses.
+    step.error = errc::unsupported_protocol;
+    step.detail = "Redirect to protocol \"" + scheme.substr(0, 40) + "\" refused: only http and https are followed";
     return step;
   }
   std::error_code ec;

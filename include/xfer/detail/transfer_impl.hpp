@@ -3,6 +3,7 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/cookie_jar.hpp>
 #include <xfer/detail/authenticator.hpp>
 #include <xfer/detail/content_decoder.hpp>
 #include <xfer/detail/redirect.hpp>
@@ -118,7 +119,7 @@ public:
   std::uint64_t max_filesize = 0;       ///< 0 = no limit
   std::string accept_encoding;          ///< sent as Accept-Encoding and decoded; empty = off
   bool use_cookies = true;              ///< use the multi's cookie jar, if it has one
-  std::uint64_t max_decoded_size = 0;   ///< bytes one coding may produce; 0 = no limit
+  std::uint64_t max_decoded_size = std::uint64_t{1} << 30; ///< bytes one coding may produce; 0 = no limit
   /// Requests with a body of at least this many bytes (or of unknown size) send
   /// `Expect: 100-continue` and wait `expect_timeout` for the go-ahead (curl: 1 MiB, 1 s).
   std::uint64_t expect_threshold = std::uint64_t{1} << 20;
@@ -144,8 +145,9 @@ public:
   std::string hop_method;               ///< the method sent now; empty = `method`
   bool hop_body = true;                 ///< the request body is sent (a 303 drops it)
   bool hop_credentials = true;          ///< credentials may go to the current origin
+  bool hop_same_origin = true;          ///< the request goes to the first request's origin
+  credentials run_auth;                 ///< `auth`, or the first URL's userinfo, for this run
   follow_up next = follow_up::none;     ///< what the response being received leads to
-  bool drop_body = false;               ///< the final response's body is read and not delivered
   url next_target;                      ///< the URL of the next request, when next != none
   std::string next_method;              ///< the method of the next request
   bool next_body = true;                ///< the next request carries the body
@@ -160,6 +162,9 @@ public:
   std::FILE* output = nullptr;          ///< open while the body goes to output_file
   std::FILE* body_input = nullptr;      ///< open while a body_source::file run lasts
   bool continue_received = false;       ///< a 100 (Continue) arrived for the request being sent
+  std::uint64_t coded_received = 0;     ///< body bytes of the response as sent, while it is decoded
+  std::size_t set_cookies_taken = 0;    ///< Set-Cookie fields of the current response given to the jar
+  bool skip_body = false;               ///< the final response's body is read and dropped (416 on resume)
   std::unique_ptr<content_decoder> decoder; ///< made on first use by a transfer with accept_encoding
   std::chrono::steady_clock::time_point hop_started_at{};
   std::uint64_t follow_up_sequence = 0; ///< tells a scheduled follow-up from a stale one
@@ -219,15 +224,19 @@ public:
     message_queued = false;
     stale_retry_allowed = true;
     paused = false;
+    skip_body = false;
+    coded_received = 0;
+    if (decoder)
+      decoder->reset(); // the last run's coding must not apply to this run's bodies
     abort_result.clear();
     upload_offset = 0;
-    if (!hop_method.empty() || !hop_body || !hop_credentials || !auth_value.empty())
+    if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
       request_head_valid = false; // the last run ended on a redirected or authenticated request
     hop_method.clear();
     hop_body = true;
     hop_credentials = true;
+    hop_same_origin = true;
     next = follow_up::none;
-    drop_body = false;
     ++follow_up_sequence;
     auth_value.clear();
     auth_rounds = 0;
@@ -264,9 +273,9 @@ public:
     response_body.clear();
     info.bytes_downloaded = 0;
     info.bytes_uploaded = 0;
+    coded_received = 0;
     upload_offset = 0;
     next = follow_up::none;
-    drop_body = false;
   }
 
   /// Whether a retry on a fresh connection is safe: idempotent methods whose body can be sent again.
@@ -287,13 +296,24 @@ public:
       on_debug(debug_kind::text, text);
   }
 
+  /// Ends the transfer with errc::aborted_by_callback (unless it already ends with another error).
+  void abort_from_callback(std::string detail) noexcept {
+    if (abort_result)
+      return;
+    abort_result = errc::aborted_by_callback;
+    try {
+      error_detail = std::move(detail);
+    } catch (...) {
+    }
+  }
+
   /// Calls the progress callback; false (and the transfer must abort) when it says so.
   bool report_progress() {
     if (!on_progress || abort_result)
       return !abort_result;
     progress p;
     p.download_total = parser.headers_done() ? parser.content_length().value_or(0) : 0;
-    p.download_now = info.bytes_downloaded;
+    p.download_now = decoder && decoder->active() ? coded_received : info.bytes_downloaded;
     p.upload_total = body_kind == body_source::memory ? body_data.size() : body_size.value_or(0);
     p.upload_now = upload_offset;
     bool go_on = false;
@@ -386,6 +406,14 @@ public:
     }
   }
 
+  /// Whether a file body holds more than the size it had when the run started
+  /// (checked once its last declared byte was read).
+  bool body_file_has_more() noexcept {
+    if (body_kind != body_source::file || !body_input)
+      return false;
+    return std::fgetc(body_input) != EOF;
+  }
+
   /// Whether the request being sent waits for `100 Continue` before its body.
   bool expects_continue() const noexcept {
     if (!sends_body() || body_kind == body_source::memory)
@@ -402,8 +430,13 @@ public:
     if (body_kind == body_source::file) {
       return body_input && std::fseek(body_input, 0, SEEK_SET) == 0;
     }
-    if (body_kind == body_source::callback)
-      return body_rewind && body_rewind();
+    if (body_kind == body_source::callback) {
+      try {
+        return body_rewind && body_rewind();
+      } catch (...) {
+        return false; // reported as send_fail_rewind
+      }
+    }
     if (body_kind == body_source::multipart)
       return form_reader->rewind();
     return true;
@@ -412,6 +445,7 @@ public:
   // ---- http1::response_parser handler
   void on_status(int code, int version_minor, std::string_view reason_phrase) {
     status = code;
+    set_cookies_taken = 0;
     reason.assign(reason_phrase);
     info.response_code = code;
     info.http_version_minor = version_minor;
@@ -447,10 +481,11 @@ public:
     next = plan_follow_up();
     if (next != follow_up::none || abort_result)
       return;
-    if (resume_from != 0 && status == 416 && current_method() == "GET") {
-      // Range Not Satisfiable in answer to a resume: the file is complete already. As curl,
-      // no error (not even with fail_on_error), and the body (an error page) is not delivered.
-      drop_body = true;
+    if (resume_from != 0 && status == 416) {
+      // The range starts at or past the end: what is there is complete, as curl
+      // takes it, with fail_on_error too. The answer's body is dropped and the
+      // output file left alone.
+      skip_body = true;
       return;
     }
     if (fail_on_error && status >= 400) {
@@ -477,8 +512,8 @@ public:
   bool on_body(std::string_view data) {
     if (abort_result)
       return false;
-    if (next != follow_up::none || drop_body)
-      return true; // a redirect's or a challenge's body, or a 416's to a resume, is read and dropped
+    if (next != follow_up::none || skip_body)
+      return true; // a redirect's or a challenge's body is read and dropped
     if (decoder && decoder->active())
       return decode(data);
     if (on_debug)
@@ -557,11 +592,13 @@ public:
 
   // ---- output file
 
-  /// Opens output_file (appending when resuming); false with abort_result set on failure.
+  /// Opens output_file (appending when resuming, as curl -C does, so that a
+  /// partial file is never truncated); false with abort_result set on failure.
+  /// A write callback takes precedence: then no file is opened.
   bool open_output() {
-    if (output_file.empty() || output)
+    if (output_file.empty() || output || on_write)
       return true;
-    output = std::fopen(output_file.c_str(), resume_from != 0 && status == 206 ? "ab" : "wb");
+    output = std::fopen(output_file.c_str(), resume_from != 0 ? "ab" : "wb");
     if (!output) {
       abort_result = errc::write_error;
       error_detail = "Failed to open the output file " + output_file;
@@ -623,6 +660,7 @@ private:
     }
     if (on_debug)
       on_debug(debug_kind::data_in, data);
+    coded_received += data.size();
     const auto ec = decoder->feed(data, [this](std::string_view piece) { return deliver(piece); },
                                   decoding_limits());
     if (ec && !abort_result) {
@@ -659,8 +697,10 @@ private:
       info.content_type.assign(value);
     else if (iequals(name, "Retry-After"))
       info.retry_after = parse_retry_after(value);
-    else if (cookies && iequals(name, "Set-Cookie"))
+    else if (cookies && iequals(name, "Set-Cookie") && set_cookies_taken < cookie_jar::max_set_cookies_per_response) {
+      ++set_cookies_taken;
       cookies->store_set_cookie(target, value);
+    }
   }
 
   bool call_header_callback(std::string_view name, std::string_view value) {
@@ -686,8 +726,8 @@ private:
     const bool content_type = sends_body() && !body_content_type.empty();
     const bool expect = expects_continue() && !request_headers.contains("Expect");
     const bool encodings = !accept_encoding.empty();
-    if (hop_credentials && hop_body && auth_value.empty() && !cookie_jar && !range && !content_type &&
-        !expect && !encodings)
+    if (hop_credentials && hop_same_origin && hop_body && auth_value.empty() && !cookie_jar && !range &&
+        !content_type && !expect && !encodings)
       return &request_headers;
     hop_fields.clear();
     std::string cookie_value;
@@ -696,6 +736,8 @@ private:
                               iequals(f.name, "Proxy-Authorization");
       if (credential && !hop_credentials)
         continue;
+      if (!hop_same_origin && iequals(f.name, "Host"))
+        continue; // a virtual host named for the first origin means nothing to another
       if (!hop_body && (iequals(f.name, "Content-Type") || iequals(f.name, "Expect")))
         continue;
       if (cookie_jar && iequals(f.name, "Cookie")) {

@@ -16,7 +16,9 @@
 namespace xfer::detail {
 
 /// Decodes "zstd" content (RFC 8878) with ZSTD_decompressStream. A stream may hold several
-/// frames (skippable ones included); anything that is not a frame is an error.
+/// frames (skippable ones included); anything that is not a frame is an error, and so is a
+/// frame of the pre-1.0 formats libzstd may still decode (magics 0xFD2FB51E to 0xFD2FB527): RFC
+/// 8878 defines only the current format, and the legacy decoders are not for hostile input.
 ///
 /// The window is capped at 8 MiB (ZSTD_d_windowLogMax 23), the limit RFC 9659 sets for the
 /// zstd content coding, so a hostile frame header cannot make the decoder allocate more.
@@ -61,6 +63,12 @@ class zstd_decoder final : public coding_decoder {
     ZSTD_inBuffer in{input.data(), input.size(), 0};
     ZSTD_outBuffer out{output.data(), output.size(), 0};
     for (;;) {
+      if (header_size_ < 4 && legacy_frame_ahead(input.substr(in.pos))) {
+        step.error = errc::bad_content_encoding;
+        step.reason = "corrupt data";
+        step.library_message = "a frame of a pre-1.0 zstd format";
+        break;
+      }
       const std::size_t in_before = in.pos;
       const std::size_t out_before = out.pos;
       const std::size_t hint = ZSTD_decompressStream(context_, &out, &in);
@@ -112,6 +120,20 @@ class zstd_decoder final : public coding_decoder {
     const std::size_t n = std::min(size, sizeof header_ - header_size_);
     std::memcpy(header_ + header_size_, consumed, n);
     header_size_ += n;
+  }
+
+  /// Whether the frame that starts with the header bytes kept so far followed by `ahead` is one
+  /// of the legacy formats (little-endian magic 0xFD2FB51E to 0xFD2FB527).
+  bool legacy_frame_ahead(std::string_view ahead) const noexcept {
+    unsigned char magic[4];
+    std::size_t have = header_size_;
+    std::memcpy(magic, header_, have);
+    const std::size_t take = std::min(ahead.size(), sizeof magic - have);
+    std::memcpy(magic + have, ahead.data(), take);
+    if (have + take < sizeof magic)
+      return false;
+    return magic[0] >= 0x1e && magic[0] <= 0x27 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+           magic[3] == 0xfd;
   }
 
   /// Whether the frame just decoded produced the content size its header declares, if any.

@@ -28,6 +28,14 @@ inline bool transfer_impl::begin_run(std::error_code& ec) {
     body_size = form_reader->size();
   }
   authentication.reset();
+  run_auth = auth;
+  if (target.has_userinfo() && auth.user.empty() && auth.password.empty()) {
+    // Credentials in the URL are the run's: they stay with its origin across redirects.
+    run_auth.user.assign(target.user());
+    run_auth.password.assign(target.password());
+    if (run_auth.scheme == auth_scheme::none)
+      run_auth.scheme = auth_scheme::basic;
+  }
   prepare_credentials();
   return true;
 }
@@ -35,7 +43,9 @@ inline bool transfer_impl::begin_run(std::error_code& ec) {
 inline follow_up transfer_impl::plan_follow_up() {
   const bool redirect = is_followed_redirect(status);
   if (redirect) {
-    const auto location = response_headers.find("Location");
+    auto location = response_headers.find("Location");
+    if (location && location->find_first_not_of(" \t") == std::string_view::npos)
+      location.reset(); // an empty Location leads nowhere: the response is final, as in curl
     if (location && !redirects.follow) {
       std::error_code ignored;
       info.redirect_url = target.resolve(*location, ignored).str();
@@ -55,10 +65,10 @@ inline follow_up transfer_impl::plan_follow_up() {
       return follow_up::redirect;
     }
   }
-  if (status == 401 && hop_credentials && auth.scheme != auth_scheme::none &&
+  if (status == 401 && hop_credentials && run_auth.scheme != auth_scheme::none &&
       auth_rounds < max_auth_rounds) {
     authenticator::answer answer =
-        authentication.respond(auth, target, current_method(), response_headers, !auth_value.empty());
+        authentication.respond(run_auth, target, current_method(), response_headers, !auth_value.empty());
     if (answer.authorization.empty()) {
       if (on_debug && !answer.detail.empty())
         debug_text("Authentication not answered: " + answer.detail);
@@ -82,6 +92,7 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
     ++info.redirect_count;
     auth_rounds = 0;
     target = std::move(next_target);
+    hop_same_origin = same_origin(target, first_target);
   } else {
     ++auth_rounds;
   }
@@ -92,17 +103,26 @@ inline bool transfer_impl::begin_follow_up(std::error_code& ec) {
   reason.clear();
   info.bytes_downloaded = 0;
   info.bytes_uploaded = 0;
+  coded_received = 0;
   info.content_type.clear();
   info.retry_after.reset();
   info.effective_url.assign(target.str());
+  // The phases describe the last request: those it does not go through stay zero.
   info.timing.redirect = since_start();
+  info.timing.queue = info.timing.name_lookup = info.timing.connect = info.timing.tls_handshake =
+      info.timing.pre_transfer = info.timing.start_transfer = std::chrono::microseconds(0);
+  info.tls_version.clear();
+  info.tls_cipher.clear();
+  info.alpn_protocol.clear();
+  info.tls_session_resumed = false;
   hop_started_at = std::chrono::steady_clock::now();
   request_head_valid = false;
   if (step == follow_up::redirect)
     prepare_credentials();
   else
     auth_value = std::move(next_authorization);
-  if (sends_body() && !rewind_body()) {
+  // A body none of which was read yet (the answer came before it was sent) needs no rewind.
+  if (sends_body() && upload_offset != 0 && !rewind_body()) {
     ec = errc::send_fail_rewind;
     error_detail = "The request body must be sent again but its read callback cannot rewind";
     return false;
@@ -119,7 +139,7 @@ inline void transfer_impl::prepare_credentials() {
   auth_value.clear();
   if (!hop_credentials)
     return;
-  auth_value = authentication.preemptive(auth, target, current_method());
+  auth_value = authentication.preemptive(run_auth, target, current_method());
 }
 
 inline bool transfer_impl::open_body_file(std::error_code& ec) {
