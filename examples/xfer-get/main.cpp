@@ -366,6 +366,7 @@ private:
     j.result = code;
     j.exit_code = static_cast<int>(code);
     report(j, detail);
+    print_write_out(j, detail);
     flush_stdout();
   }
 
@@ -402,24 +403,31 @@ private:
     }
     if (result)
       report(j, detail);
-    if (j.group->write_out) {
-      const write_out_facts facts{
-          .result = result,
-          .error_detail = detail,
-          .filename = j.body->is_file() ? j.body->path().string() : std::string(),
-          .url = j.given_url,
-          .url_number = j.number,
-          .method = j.last_method,
-          .header_bytes = j.heads.bytes(),
-      };
-      if (!(write_out(*j.group->write_out, t, facts, j.stdout_part) && j.stdout_part.finish(false)) &&
-          !j.result) {
-        j.result = xfer::errc::write_error;
-        j.exit_code = j.result.value();
-        report(j, j.stdout_part.error());
-      }
-    }
+    print_write_out(j, detail);
     flush_stdout();
+  }
+
+  /// -w, after the job's body in its share of stdout (also for a job that failed before its
+  /// transfer started, as curl).
+  void print_write_out(job& j, const std::string& detail) {
+    if (!j.group->write_out)
+      return;
+    const write_out_facts facts{
+        .result = j.result,
+        .error_detail = detail,
+        .filename = j.body && j.body->is_file() ? j.body->path().string() : std::string(),
+        .url = j.given_url,
+        .url_number = j.number,
+        .method = j.last_method,
+        .header_bytes = j.heads.bytes(),
+    };
+    if (!(write_out(*j.group->write_out, j.transfer, facts, j.stdout_part) &&
+          j.stdout_part.finish(false)) &&
+        !j.result) {
+      j.result = xfer::errc::write_error;
+      j.exit_code = j.result.value();
+      report(j, j.stdout_part.error());
+    }
   }
 
   /// Prints `xfer-get: (N) message: detail` (or the detail alone for a demo mismatch).

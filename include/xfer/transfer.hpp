@@ -249,8 +249,8 @@ public:
   }
   /// Asks for the body from byte `offset` on (`Range: bytes=offset-`, curl's
   /// -C). A 200 answer instead of 206 ends with errc::range_error; a 416 means
-  /// the body is complete already: success, its error page not delivered (as
-  /// curl). 0 = whole body.
+  /// the body is complete already: success (with fail_on_error too), its error
+  /// page not delivered (as curl). 0 = whole body.
   basic_transfer& set_resume_from(std::uint64_t offset) {
     writable().resume_from = offset;
     return *this;

@@ -74,6 +74,16 @@ TEST_CASE("xfer-get: -w prints the common variables after the transfer", "[cli][
   CHECK(failed.out == "7 000");
   CHECK(failed.err.starts_with("["));
   CHECK(failed.err.size() > 3);
+
+  // Also for a job that fails before its transfer starts, as curl.
+  const auto early = xfer_get_all({
+      {"-s", "-w", "X%{exitcode} %{http_code}", "-T", "/nonexistent/file", server.url("/")},
+      {"-s", "-w", "X%{exitcode}", "-O", server.url("/")},
+  });
+  CHECK(early[0].exit_code == 26);
+  CHECK(early[0].out == "X26 000");
+  CHECK(early[1].exit_code == 23);
+  CHECK(early[1].out == "X23");
 }
 
 TEST_CASE("xfer-get: -w @FILE reads the format and an unreadable one is a usage error", "[cli][write-out]") {
