@@ -355,3 +355,6 @@ private:
 using multi = basic_multi<asio::io_context::executor_type>;
 
 } // namespace xfer
+
+// With XFER_SEPARATE_COMPILATION, multi and transfer are instantiated once, in <xfer/src.hpp>.
+#include <xfer/detail/default_executor_instances.hpp>
