@@ -171,9 +171,10 @@ def run_recipe(recipe_path, source_dir, prefix, codings):
             only_cmake = sorted(set(installed) - set(packaged))
             fail("package() lays out include/ unlike cmake --install:\n"
                  f"  only in the Conan package: {only_conan}\n  only in the CMake install: {only_cmake}")
+        else:
+            print(f"package(): {len(packaged)} headers, the same as the CMake install")
         if not os.path.isfile(os.path.join(recipe.package_folder, "licenses", "LICENSE")):
             fail("package() puts no licenses/LICENSE in the package")
-        print(f"package(): {len(packaged)} headers, the same as the CMake install")
 
     for option in recipe.options:
         chosen = {name: name == option for name in recipe.options}
