@@ -7,12 +7,7 @@
 #include <xfer/multi_options.hpp>
 #include <xfer/transfer.hpp>
 
-#include <asio/async_result.hpp>
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -221,7 +216,7 @@ public:
   /// perform() needed when the context runs), its completion goes to the
   /// token, not to info_read(), and it leaves the multi when it completes.
   /// Cancellation (any type) through the token's slot aborts it with
-  /// asio::error::operation_aborted.
+  /// asio::error::operation_aborted (Asio 1.19 / Boost 1.77 and later).
   template <class CompletionToken>
   auto async_perform(transfer_type& t, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, int)>(
@@ -277,6 +272,7 @@ private:
       return;
     }
     detail::transfer_impl& impl = t.impl();
+#if XFER_ASIO_HAS_CANCELLATION_SLOT
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) {
       slot.assign([impl = detail::ref<detail::transfer_impl>(&impl)](asio::cancellation_type) {
@@ -284,6 +280,7 @@ private:
           impl->engine->detach(*impl);
       });
     }
+#endif
     impl.on_complete_async =
         std::make_unique<detail::async_completion<Handler, Executor>>(std::move(handler), executor);
     engine_->add(impl, true);
@@ -358,3 +355,6 @@ private:
 using multi = basic_multi<asio::io_context::executor_type>;
 
 } // namespace xfer
+
+// With XFER_SEPARATE_COMPILATION, multi and transfer are instantiated once, in <xfer/src.hpp>.
+#include <xfer/detail/default_executor_instances.hpp>

@@ -19,3 +19,4 @@
 #include <xfer/impl/multipart.ipp>
 #include <xfer/detail/impl/auth_challenge.ipp>
 #include <xfer/detail/impl/digest_auth.ipp>
+#include <xfer/detail/impl/default_executor_instances.ipp>

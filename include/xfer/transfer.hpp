@@ -14,7 +14,7 @@
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
 
-#include <asio/io_context.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <chrono>
 #include <cstdint>

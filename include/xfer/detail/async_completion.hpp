@@ -3,11 +3,7 @@
 
 #include <xfer/detail/transfer_impl.hpp>
 
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/post.hpp>
-#include <asio/prefer.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <system_error>
 #include <utility>
@@ -26,9 +22,11 @@ public:
                            asio::execution::outstanding_work.tracked)) {}
 
   void complete(std::error_code ec, int status) override {
+#if XFER_ASIO_HAS_CANCELLATION_SLOT
     auto slot = asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.clear();
+#endif
     auto work = std::move(work_);
     asio::post(work, [handler = std::move(handler_), ec, status]() mutable {
       std::move(handler)(ec, status);

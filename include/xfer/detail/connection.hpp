@@ -9,13 +9,7 @@
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/http1/request_writer.hpp>
 
-#include <asio/connect.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <sys/socket.h>
 
@@ -803,10 +797,20 @@ private:
     t.debug_text(make_text());
   }
 
+  /// An injected_fault with its error as Asio's completion handlers take it.
+  struct asio_fault {
+    asio::error_code error;
+    std::size_t max_read = 0;
+    bool expire_now = false;
+  };
+
   /// The fault a test injector wants for the next `op`; none without an injector.
-  injected_fault injected(io_operation op) {
+  asio_fault injected(io_operation op) {
     fault_injector* injector = owner_ ? owner_->faults() : nullptr;
-    return injector ? injector->next(op) : injected_fault{};
+    if (!injector)
+      return {};
+    const injected_fault fault = injector->next(op);
+    return {to_asio_error_code(fault.error), fault.max_read, fault.expire_now};
   }
 
   /// Runs `complete(*this)` later on the executor, as an operation's completion would.

@@ -11,8 +11,7 @@
 #include <xfer/fault_injection.hpp>
 #include <xfer/multi_options.hpp>
 
-#include <asio/error.hpp>
-#include <asio/post.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -158,7 +157,7 @@ public:
     remove_member(t);
     t.set_state(transfer_state::idle);
     if (pending_completion)
-      pending_completion->complete(asio::error::operation_aborted, t.status);
+      pending_completion->complete(operation_aborted_error(), t.status);
   }
 
   void resume(transfer_impl& t) override {

@@ -5,7 +5,7 @@
 #include <xfer/error.hpp>
 #include <xfer/tls_options.hpp>
 
-#include <asio/ssl/context.hpp>
+#include <xfer/detail/asio.hpp>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
