@@ -1,11 +1,25 @@
 // xfer/retry_policy.hpp - when and how a transfer tries its request again (opt-in, as curl's --retry).
 #pragma once
 
+#include <bitset>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <initializer_list>
 
 namespace xfer {
+
+/// A set of HTTP status codes (100 to 599), held without allocating.
+using status_set = std::bitset<600>;
+
+/// The set of `codes` (codes outside 100-599 are left out).
+inline status_set make_status_set(std::initializer_list<int> codes) {
+  status_set set;
+  for (const int code : codes)
+    if (code >= 100 && code < 600)
+      set.set(static_cast<std::size_t>(code));
+  return set;
+}
 
 /// Whether, when and how often a transfer sends its request again after a
 /// transient failure. Off by default (max_retries = 0), as in curl.
@@ -48,8 +62,8 @@ struct retry_policy {
   /// connect failures and resets (curl's --retry-all-errors). Errors caused by
   /// the user (callbacks, files, options) are never retried.
   bool retry_all_errors = false;
-  /// Response statuses that are retried.
-  std::vector<int> statuses{408, 429, 500, 502, 503, 504};
+  /// Response statuses that are retried (make_status_set builds one).
+  status_set statuses = make_status_set({408, 429, 500, 502, 503, 504});
 };
 
 } // namespace xfer

@@ -187,7 +187,7 @@ TEST_CASE("the per-origin request rate limit holds over a sliding window", "[loo
   other.set_default_script({step::respond_forever(ok_response("o"))});
   xfer::multi_options options;
   options.max_requests_per_interval = 4;
-  options.rate_interval = 250ms;
+  options.rate_interval = 300ms;
   xfer::multi m{options};
   std::list<xfer::transfer> transfers;
   for (int i = 0; i < 12; ++i) {
@@ -212,12 +212,12 @@ TEST_CASE("the per-origin request rate limit holds over a sliding window", "[loo
     CHECK(t.result() == std::error_code());
     CHECK(t.info().timing.queue < 200ms);
   }
-  // 12 requests at 4 per 250 ms: the last window opens after 2 intervals.
-  CHECK(took >= 480ms);
+  // 12 requests at 4 per 300 ms: the last window opens after 2 intervals.
+  CHECK(took >= 580ms);
   REQUIRE(arrivals.size() == 12);
-  // Any 5 consecutive arrivals span at least one interval (less a margin for the network).
+  // Any 5 consecutive arrivals span at least one interval (less 20 % for the network's jitter).
   for (std::size_t i = 0; i + 4 < arrivals.size(); ++i)
-    CHECK(arrivals[i + 4] - arrivals[i] >= 200ms);
+    CHECK(arrivals[i + 4] - arrivals[i] >= 240ms);
   // Requests from the same origin keep FIFO order through the limit.
   auto paths = paths_of(limited.requests());
   for (int i = 0; i < 12; ++i)

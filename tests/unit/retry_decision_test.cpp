@@ -68,6 +68,17 @@ TEST_CASE("retry: attempts, Retry-After and max_time", "[unit][retry]") {
   CHECK_FALSE(decide_retry(p, "GET", true, 0, 450ms, std::nullopt, 0).retry);
 }
 
+TEST_CASE("retry: which statuses", "[unit][retry]") {
+  auto p = policy_with(1);
+  for (int s : {408, 429, 500, 502, 503, 504})
+    CHECK(xfer::detail::retryable_status(p, s));
+  for (int s : {0, 200, 301, 400, 401, 404, 501, 505, 700, -1})
+    CHECK_FALSE(xfer::detail::retryable_status(p, s));
+  p.statuses = xfer::make_status_set({418, 9999});
+  CHECK(xfer::detail::retryable_status(p, 418));
+  CHECK_FALSE(xfer::detail::retryable_status(p, 503));
+}
+
 TEST_CASE("retry: which network errors, in which phase", "[unit][retry]") {
   const auto p = policy_with(1);
   auto all = p;

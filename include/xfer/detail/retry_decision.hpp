@@ -22,7 +22,7 @@ inline bool idempotent_method(std::string_view method) noexcept {
 
 /// Whether `policy` retries a response with `status`.
 inline bool retryable_status(const retry_policy& policy, int status) noexcept {
-  return std::find(policy.statuses.begin(), policy.statuses.end(), status) != policy.statuses.end();
+  return status >= 100 && status < 600 && policy.statuses.test(static_cast<std::size_t>(status));
 }
 
 /// Whether `policy` retries the network error `ec` that ended an attempt in
