@@ -12,9 +12,12 @@
 #include <xfer/http1/request_writer.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/multi.hpp>
+#include <xfer/multi_counters.hpp>
 #include <xfer/multi_options.hpp>
+#include <xfer/multi_remote.hpp>
 #include <xfer/multipart.hpp>
 #include <xfer/redirect_policy.hpp>
+#include <xfer/retry_policy.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer.hpp>
 #include <xfer/transfer_info.hpp>

@@ -278,6 +278,16 @@ private:
       t.set_connect_timeout(g.connect_timeout);
     if (g.max_time.count() > 0)
       t.set_timeout(g.max_time);
+    if (g.retry.max_retries > 0) {
+      xfer::retry_policy retry = g.retry;
+      if (g.retry_fixed_delay) {
+        // As curl: each retry waits the same, without jitter (the doubling starts at the cap).
+        retry.initial_delay = *g.retry_fixed_delay;
+        retry.max_delay = *g.retry_fixed_delay;
+        retry.jitter = 0;
+      }
+      t.set_retry_policy(retry);
+    }
     t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
     if (g.upload_file && *g.upload_file == "-")
       t.set_body(read_stdin); // size unknown: sent chunked, as curl does

@@ -5,6 +5,7 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/redirect_policy.hpp>
+#include <xfer/retry_policy.hpp>
 #include <xfer/tls_options.hpp>
 
 #include <charconv>
@@ -50,6 +51,9 @@ struct url_group {
   std::string output_dir;                                   ///< --output-dir
   std::chrono::milliseconds max_time{0};                    ///< --max-time; 0 = none
   std::chrono::milliseconds connect_timeout{0}; ///< --connect-timeout; 0 = the library's default
+  /// --retry N, --retry-delay, --retry-max-time, --retry-all-errors
+  xfer::retry_policy retry;
+  std::optional<std::chrono::milliseconds> retry_fixed_delay; ///< --retry-delay
   /// --cacert --capath -k --cert --key --pass --pinnedpubkey --tlsv1.2 --tlsv1.3 --tls-max
   /// --ciphers --tls13-ciphers --curves, for https:// URLs. --pinnedpubkey is kept as given:
   /// a FILE is turned into its sha256// pin when the transfer starts, as curl reads it then.
@@ -155,6 +159,14 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            %{url}, %{urlnum}, %header{NAME}, %{stderr}, %{stdout} and
                            \n \t \r; @FILE reads FORMAT from FILE ('-' = stdin)
  -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
+     --retry N             retry a GET, HEAD, PUT, DELETE or OPTIONS up to N times after a
+                           connect failure, a reset before the response, or HTTP 408, 429,
+                           500, 502, 503, 504; waits 1 s, then doubles (Retry-After honoured)
+     --retry-delay SECONDS wait SECONDS before each retry instead (no doubling; a longer
+                           Retry-After then ends the retries)
+     --retry-max-time SECONDS
+                           start no retry later than SECONDS after the transfer began
+     --retry-all-errors    also retry any network error and any method (POST too)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
  TLS (https:// URLs; the server's certificate and name are verified unless -k):
@@ -211,7 +223,8 @@ namespace detail {
 enum class option_id {
   output, remote_name, output_dir, dump_header, header, request, user_agent, referer, data, data_binary, data_raw,
   data_urlencode, get, head, fail,
-  max_time, connect_timeout, parallel, parallel_max, next, url, silent, show_error, verbose,
+  max_time, connect_timeout, retry, retry_delay, retry_max_time, retry_all_errors, parallel, parallel_max, next, url,
+  silent, show_error, verbose,
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
   anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
   form, compressed, cookie, cookie_jar,
@@ -245,6 +258,10 @@ inline constexpr option_spec option_table[] = {
     {'f', "fail", false, option_id::fail},
     {'m', "max-time", true, option_id::max_time},
     {0, "connect-timeout", true, option_id::connect_timeout},
+    {0, "retry", true, option_id::retry},
+    {0, "retry-delay", true, option_id::retry_delay},
+    {0, "retry-max-time", true, option_id::retry_max_time},
+    {0, "retry-all-errors", false, option_id::retry_all_errors},
     {'Z', "parallel", false, option_id::parallel},
     {0, "parallel-max", true, option_id::parallel_max},
     {':', "next", false, option_id::next},
@@ -436,6 +453,16 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
   case option_id::fail: group.fail = true; break;
   case option_id::max_time: group.max_time = parse_seconds(spec, value); break;
   case option_id::connect_timeout: group.connect_timeout = parse_seconds(spec, value); break;
+  case option_id::retry:
+    group.retry.max_retries =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(parse_count(spec, value, false), 1'000'000));
+    break;
+  case option_id::retry_delay: group.retry_fixed_delay = parse_seconds(spec, value); break;
+  case option_id::retry_max_time: group.retry.max_time = parse_seconds(spec, value); break;
+  case option_id::retry_all_errors:
+    group.retry.retry_all_errors = true; // curl's sledgehammer: every method too
+    group.retry.retry_non_idempotent = true;
+    break;
   case option_id::parallel: opts.parallel = true; break;
   case option_id::parallel_max: {
     const auto n = parse_count(spec, value, false);

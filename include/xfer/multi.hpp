@@ -3,8 +3,11 @@
 
 #include <xfer/detail/async_completion.hpp>
 #include <xfer/detail/engine.hpp>
+#include <xfer/detail/message_reader.hpp>
 #include <xfer/error.hpp>
+#include <xfer/multi_counters.hpp>
 #include <xfer/multi_options.hpp>
+#include <xfer/multi_remote.hpp>
 #include <xfer/transfer.hpp>
 
 #include <xfer/detail/asio.hpp>
@@ -13,9 +16,11 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 namespace xfer {
 
@@ -23,6 +28,8 @@ namespace xfer {
 template <class Executor>
 class basic_message {
 public:
+  /// No message: what an aborted async_info_read completes with (transfer() must not be called).
+  basic_message() noexcept = default;
   basic_message(basic_transfer<Executor>& t, std::error_code result, std::size_t remaining) noexcept
       : transfer_(&t), result_(result), remaining_(remaining) {}
   /// The transfer that completed (still in the multi until removed).
@@ -33,9 +40,9 @@ public:
   std::size_t remaining() const noexcept { return remaining_; }
 
 private:
-  basic_transfer<Executor>* transfer_;
+  basic_transfer<Executor>* transfer_ = nullptr;
   std::error_code result_;
-  std::size_t remaining_;
+  std::size_t remaining_ = 0;
 };
 
 /// Drives many transfers at once without threads, with libcurl's multi
@@ -45,8 +52,8 @@ private:
 /// messages, oldest first. Each transfer can also be awaited with any Asio
 /// completion token (async_perform).
 ///
-/// Thread safety: one thread at a time, except wakeup(), which is safe from
-/// any thread. Callbacks run only inside perform(), poll() and wait() (or on
+/// Thread safety: one thread at a time, except wakeup() and the handle that
+/// remote() returns (add, cancel, resume), which are safe from any thread. Callbacks run only inside perform(), poll() and wait() (or on
 /// the executor when async_perform drives the transfer), and calling
 /// add/remove/perform/poll/wait from inside them fails with
 /// multi_errc::recursive_api_call.
@@ -68,19 +75,28 @@ public:
         engine_(std::make_unique<detail::engine<Executor>>(owned_context_->get_executor(), options)),
         wakeup_state_(std::make_shared<std::atomic<bool>>(false)) {
     owned_work_.emplace(owned_context_->get_executor());
+    connect_front_ends();
   }
 
   /// A multi on a user's executor (the user runs its context, or calls perform()/poll()).
   explicit basic_multi(const Executor& executor, const multi_options& options = {})
       : context_(io_context_of(executor)),
         engine_(std::make_unique<detail::engine<Executor>>(executor, options)),
-        wakeup_state_(std::make_shared<std::atomic<bool>>(false)) {}
+        wakeup_state_(std::make_shared<std::atomic<bool>>(false)) {
+    connect_front_ends();
+  }
 
   basic_multi(const basic_multi&) = delete;
   basic_multi& operator=(const basic_multi&) = delete;
 
   /// Aborts and detaches every transfer, closes every connection.
   ~basic_multi() {
+    {
+      std::lock_guard lock(remote_link_->mutex);
+      remote_link_->open = false;
+    }
+    remote_link_->owner = nullptr;
+    reader_->abort_all();
     engine_->shutdown();
     owned_work_.reset();
   }
@@ -211,6 +227,25 @@ public:
     return message_type(*static_cast<transfer_type*>(t->handle), t->result, remaining);
   }
 
+  /// Waits for the next completion message and completes with
+  /// `void(std::error_code, message_type)` through any completion token
+  /// (callbacks, use_future, use_awaitable, deferred). Messages are shared
+  /// with info_read(): each goes to exactly one reader, whichever asks first;
+  /// waiting handlers are served oldest first. The handler runs on the
+  /// multi's executor (or its own associated one), from inside perform(),
+  /// poll() or the context's run loop. Cancellation (any type) through the
+  /// token's slot, or destroying the multi, completes a waiting handler with
+  /// asio::error::operation_aborted and an empty message.
+  template <class CompletionToken>
+  auto async_info_read(CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, message_type)>(
+        [this](auto handler) { reader_->async_read(std::move(handler)); }, token);
+  }
+
+  /// The thread-safe entry point: a handle whose add(), cancel() and resume()
+  /// may be called from any thread (see basic_multi_remote). Copies share the multi.
+  basic_multi_remote<Executor> remote() const { return basic_multi_remote<Executor>(remote_link_); }
+
   /// Runs `t` and completes with `void(std::error_code, int status)` through
   /// any completion token. The transfer is started on the executor (no
   /// perform() needed when the context runs), its completion goes to the
@@ -249,8 +284,30 @@ public:
   std::size_t open_connections() const noexcept { return engine_->open_connections(); }
   /// Idle connections kept for reuse.
   std::size_t idle_connections() const noexcept { return engine_->idle_connections(); }
+  /// How many transfers are in each stage now (curl_multi_get_offt); counts
+  /// the members, so it costs one pass over them.
+  multi_counters counters() const noexcept { return engine_->counters(); }
+  /// The transfers in the multi, running or finished, in no particular order
+  /// (curl_multi_get_handles); those driven by async_perform included.
+  std::vector<transfer_type*> transfers() const {
+    std::vector<transfer_type*> list;
+    list.reserve(engine_->size());
+    engine_->for_each_member([&](detail::transfer_impl& t) { list.push_back(static_cast<transfer_type*>(t.handle)); });
+    return list;
+  }
 
 private:
+  using reader_type = detail::message_reader<Executor, message_type>;
+
+  void connect_front_ends() {
+    reader_ = std::make_unique<reader_type>(*engine_, &make_message);
+    remote_link_ = std::make_shared<detail::remote_link<Executor>>(engine_->get_executor(), engine_.get());
+  }
+
+  static message_type make_message(detail::transfer_impl& t, std::size_t remaining) {
+    return message_type(*static_cast<transfer_type*>(t.handle), t.result, remaining);
+  }
+
   static asio::io_context* io_context_of(const Executor& executor) {
     auto& context = asio::query(executor, asio::execution::context);
     return dynamic_cast<asio::io_context*>(&context);
@@ -348,6 +405,8 @@ private:
   asio::io_context* context_ = nullptr;
   std::unique_ptr<detail::engine<Executor>> engine_;
   std::shared_ptr<std::atomic<bool>> wakeup_state_;
+  std::unique_ptr<reader_type> reader_;
+  std::shared_ptr<detail::remote_link<Executor>> remote_link_;
   bool failed_ = false;
 };
 

@@ -17,6 +17,17 @@ struct multi_options {
   std::size_t max_connects = 0;
   /// An idle connection older than this is closed rather than reused (CURLOPT_MAXAGE_CONN).
   std::chrono::seconds max_idle_time{118};
+  /// Requests started at most per origin (scheme, host, port) within any
+  /// `rate_interval` (a sliding window); transfers over the limit wait in the
+  /// queue, in their order. 0 = no limit. Redirects and retries count too.
+  std::size_t max_requests_per_interval = 0;
+  std::chrono::milliseconds rate_interval{1000};
+  /// Retries all transfers of the multi may make (see retry_policy): a
+  /// reserve of `retry_budget_reserve`, refilled by `retry_budget_ratio` for
+  /// every transfer started and never above the reserve. So a sick server sees
+  /// at most reserve + ratio x requests retries, never a storm.
+  double retry_budget_ratio = 0.1;
+  std::size_t retry_budget_reserve = 10;
 };
 
 } // namespace xfer

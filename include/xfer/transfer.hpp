@@ -10,6 +10,7 @@
 #include <xfer/multipart.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/redirect_policy.hpp>
+#include <xfer/retry_policy.hpp>
 #include <xfer/transfer_info.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
@@ -29,6 +30,8 @@ namespace xfer {
 
 template <class Executor>
 class basic_multi;
+template <class Executor>
+class basic_multi_remote;
 
 /// One HTTP request and its response. A RAII, move-only handle: destroying it
 /// (or moving another transfer into it) while it runs aborts it and detaches
@@ -237,6 +240,30 @@ public:
     return set_credentials({auth_scheme::bearer, {}, {}, std::string(token)});
   }
 
+  // ---- scheduling and retries
+
+  /// Where the transfer stands in its multi's queue while it waits for a
+  /// connection slot: higher first, FIFO among equals (default 0).
+  basic_transfer& set_priority(int priority) {
+    writable().priority = priority;
+    return *this;
+  }
+  int priority() const noexcept { return impl_->priority; }
+  /// Longest wait in the queue for a connection slot (or the origin's rate
+  /// limit) before the transfer ends with errc::operation_timedout, the detail
+  /// saying "queue"; 0 (the default) = no limit. The wait counts in no other timeout.
+  basic_transfer& set_queue_timeout(std::chrono::milliseconds timeout) {
+    writable().queue_timeout = timeout;
+    return *this;
+  }
+  /// When and how often to send the request again after a transient failure
+  /// (off by default; see retry_policy).
+  basic_transfer& set_retry_policy(const retry_policy& policy) {
+    writable().retry = policy;
+    return *this;
+  }
+  const retry_policy& get_retry_policy() const noexcept { return impl_->retry; }
+
   // ---- response delivery
 
   /// Writes the body to the file at `path` (created or truncated; appended to
@@ -362,6 +389,8 @@ public:
 private:
   template <class>
   friend class basic_multi;
+  template <class>
+  friend class basic_multi_remote;
 
   detail::transfer_impl& impl() noexcept { return *impl_; }
 

@@ -44,6 +44,7 @@ struct transfer_info {
   std::uint64_t bytes_uploaded = 0;    ///< request body bytes sent
   bool connection_reused = false;      ///< the request went over a kept-alive connection
   std::uint32_t attempts = 0;          ///< requests sent, counting a retry on a stale connection
+  std::uint32_t retries = 0;           ///< retries made by the retry policy (each also counts in attempts)
   std::chrono::nanoseconds total_time{0}; ///< from start (leaving pending) to completion
   std::string tls_version;             ///< e.g. "TLSv1.3"; empty without TLS
   std::string tls_cipher;              ///< e.g. "TLS_AES_256_GCM_SHA384"; empty without TLS

@@ -11,7 +11,8 @@ namespace xfer {
 enum class transfer_state {
   idle,             ///< not in a multi
   pending,          ///< added; the next perform() (or the executor) starts it
-  queued,           ///< waiting for a connection slot (counts as running)
+  queued,           ///< waiting for a connection slot or the origin's rate limit (counts as running)
+  retry_waiting,    ///< waiting out the delay before a retry (counts as running)
   resolving,        ///< looking up the host name
   connecting,       ///< TCP connect in progress
   tls_handshake,    ///< TLS handshake in progress (https)
@@ -27,6 +28,7 @@ constexpr std::string_view to_string(transfer_state s) noexcept {
   case transfer_state::idle: return "idle";
   case transfer_state::pending: return "pending";
   case transfer_state::queued: return "queued";
+  case transfer_state::retry_waiting: return "retry_waiting";
   case transfer_state::resolving: return "resolving";
   case transfer_state::connecting: return "connecting";
   case transfer_state::tls_handshake: return "tls_handshake";

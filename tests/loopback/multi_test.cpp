@@ -34,7 +34,8 @@ std::string path_of(const std::string& request) {
 
 TEST_CASE("add() starts nothing; perform() does", "[loopback][multi]") {
   scripted_server server;
-  server.set_default_script({step::respond_forever(ok_response("x"))});
+  // The answer waits, so that the first perform() cannot finish the transfer on a fast machine.
+  server.set_default_script({step::read_request(), step::delay(200ms), step::send(ok_response("x"))});
   xfer::multi m;
   xfer::transfer t{server.url()};
   m.add(t);

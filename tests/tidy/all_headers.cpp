@@ -33,6 +33,19 @@ int main() {
   m.remove(t);
   auto status = m.async_perform(t, asio::use_future);
   (void)status;
+  auto next_message = m.async_info_read(asio::use_future);
+  (void)next_message;
+  m.async_info_read([](std::error_code, const xfer::multi::message_type&) {});
+  (void)m.counters();
+  (void)m.transfers();
+  xfer::transfer r{"http://127.0.0.1:1/"};
+  xfer::retry_policy retry;
+  retry.max_retries = 2;
+  r.set_retry_policy(retry).set_priority(1).set_queue_timeout(std::chrono::milliseconds(5));
+  auto remote = m.remote();
+  const auto id = remote.add(r);
+  remote.resume(id);
+  remote.cancel(id);
 
   xfer::detail::content_decoder decoder;
   (void)decoder.start("gzip, br, zstd");

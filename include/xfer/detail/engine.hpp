@@ -3,12 +3,16 @@
 
 #include <xfer/detail/connection.hpp>
 #include <xfer/detail/cookie_link.hpp>
+#include <xfer/detail/rate_window.hpp>
+#include <xfer/detail/retry_budget.hpp>
+#include <xfer/detail/retry_decision.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/tls_context.hpp>
 #include <xfer/detail/tls_session_cache.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/error.hpp>
 #include <xfer/fault_injection.hpp>
+#include <xfer/multi_counters.hpp>
 #include <xfer/multi_options.hpp>
 
 #include <xfer/detail/asio.hpp>
@@ -18,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -25,16 +30,34 @@
 
 namespace xfer::detail {
 
+/// Told when a completion message is queued (async_info_read's waiters).
+class message_listener {
+public:
+  virtual void message_queued() = 0;
+
+protected:
+  ~message_listener() = default;
+};
+
 /// The single-threaded core of a multi. It owns references to its member
 /// transfers and open connections, files connections by origin, queues
-/// transfers that wait for a connection slot (FIFO across origins) and keeps
-/// the completion messages in order.
+/// transfers that wait for a connection slot and keeps the completion
+/// messages in order.
+///
+/// Scheduling: a waiting transfer leaves the queue by priority (higher
+/// first), then in the order it entered (FIFO), across origins; an origin
+/// over its request-rate limit holds its waiters back without blocking other
+/// origins. Queue-wait deadlines, rate-limit openings and retry delays share
+/// one timer, armed only while something waits for it.
 template <class Executor>
 class engine final : public engine_link {
 public:
   using connection_type = connection<Executor>;
+  using clock = std::chrono::steady_clock;
+  using timer_type = asio::basic_waitable_timer<clock, asio::wait_traits<clock>, Executor>;
 
-  engine(const Executor& ex, const multi_options& options) : executor_(ex), options_(options) {}
+  engine(const Executor& ex, const multi_options& options)
+      : executor_(ex), options_(options), schedule_timer_(ex), random_(std::random_device{}()) {}
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
   ~engine() { shutdown(); }
@@ -101,6 +124,10 @@ public:
 
   /// Starts every transfer added since the last call.
   void start_pending() {
+    // Transfers added together start by priority (stable: FIFO among equals).
+    if (std::any_of(pending_.begin(), pending_.end(), [](const ref<transfer_impl>& p) { return p->priority != 0; }))
+      std::stable_sort(pending_.begin(), pending_.end(),
+                       [](const ref<transfer_impl>& a, const ref<transfer_impl>& b) { return a->priority > b->priority; });
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       transfer_impl& t = *pending_[i];
       if (t.engine == this && t.state == transfer_state::pending)
@@ -133,17 +160,7 @@ public:
     if (t.engine != this)
       return;
     ref<transfer_impl> keep(&t);
-    if (t.connection != nullptr) {
-      ref<connection_type> conn(static_cast<connection_type*>(t.connection));
-      t.connection = nullptr;
-      conn->drop_transfer();
-      conn->close_socket();
-      connection_closed(*conn);
-    }
-    if (t.state == transfer_state::queued)
-      erase_waiting(t);
-    if (t.state == transfer_state::pending)
-      std::erase_if(pending_, [&](const ref<transfer_impl>& p) { return p.get() == &t; });
+    release_run(t);
     if (t.message_queued) {
       auto first = messages_.begin() + static_cast<std::ptrdiff_t>(message_head_);
       messages_.erase(std::remove_if(first, messages_.end(),
@@ -160,6 +177,75 @@ public:
       pending_completion->complete(operation_aborted_error(), t.status);
   }
 
+  /// Stops `t`'s run at once and completes it with asio::error::operation_aborted
+  /// (a message, or its async_perform handler); nothing for a finished transfer.
+  void cancel(transfer_impl& t) {
+    if (t.engine != this || t.state == transfer_state::done || t.state == transfer_state::idle)
+      return;
+    ref<transfer_impl> keep(&t);
+    release_run(t);
+    t.error_detail = "Cancelled";
+    transfer_finished(t, operation_aborted_error());
+  }
+
+  bool plan_status_retry(transfer_impl& t) override {
+    if (!retryable_status(t.retry, t.status))
+      return false;
+    return plan_retry(t, "HTTP " + std::to_string(t.status));
+  }
+
+  // ---- thread-safe submission (multi_remote), on the engine's thread
+
+  /// Adds `t` as a remote add does, under `id`; it starts on the executor.
+  std::error_code add_remote(transfer_impl& t, std::uint64_t id) {
+    const std::error_code ec = add(t, false);
+    if (ec)
+      return ec;
+    t.remote_id = id;
+    remote_ids_[id] = &t;
+    post_start_pending();
+    return {};
+  }
+  /// The member a remote add gave `id`; null once it left the multi.
+  transfer_impl* find_remote(std::uint64_t id) const {
+    const auto found = remote_ids_.find(id);
+    return found == remote_ids_.end() ? nullptr : found->second;
+  }
+
+  // ---- counters
+
+  /// The member transfers by stage (curl_multi_get_offt).
+  multi_counters counters() const noexcept {
+    multi_counters c;
+    c.size = members_.size();
+    c.running = running_;
+    c.messages = messages_.size() - message_head_;
+    for (const auto& t : members_) {
+      switch (t->state) {
+      case transfer_state::idle: break;
+      case transfer_state::pending: ++c.pending; break;
+      case transfer_state::queued: ++c.queued; break;
+      case transfer_state::retry_waiting: ++c.retry_waiting; break;
+      case transfer_state::resolving:
+      case transfer_state::connecting:
+      case transfer_state::tls_handshake: ++c.connecting; break;
+      case transfer_state::sending:
+      case transfer_state::awaiting_headers:
+      case transfer_state::receiving_body: ++c.transferring; break;
+      case transfer_state::done: ++c.done; break;
+      }
+    }
+    return c;
+  }
+  /// Calls `f(transfer_impl&)` for each member, in no particular order.
+  template <class F>
+  void for_each_member(F f) const {
+    for (const auto& t : members_)
+      f(*t);
+  }
+
+  void set_message_listener(message_listener* listener) noexcept { message_listener_ = listener; }
+
   void resume(transfer_impl& t) override {
     if (t.engine != this || !t.paused)
       return;
@@ -172,6 +258,13 @@ public:
   void shutdown() noexcept {
     while (!members_.empty())
       detach(*members_.back());
+    try {
+      schedule_timer_.cancel();
+    } catch (...) {
+    }
+    schedule_at_ = clock::time_point::max();
+    retry_waiting_.clear();
+    remote_ids_.clear();
     for (auto& conn : connections_)
       conn->orphan();
     for (auto& [fingerprint, context] : tls_contexts_)
@@ -181,6 +274,7 @@ public:
     connections_.clear();
     hosts_.clear();
     origin_open_.clear();
+    origin_rates_.clear();
     pending_.clear();
     messages_.clear();
     message_head_ = 0;
@@ -194,8 +288,16 @@ public:
   /// it leads to (a redirect, an authentication answer), or deliver its completion.
   void transfer_finished(transfer_impl& t, std::error_code result) {
     ref<transfer_impl> keep(&t);
+    if (!result && t.next == follow_up::retry) {
+      schedule_retry(t, "HTTP " + std::to_string(t.status));
+      return;
+    }
     if (!result && t.next != follow_up::none) {
       continue_run(t);
+      return;
+    }
+    if (result && t.retry.max_retries != 0 && plan_error_retry(t, result)) {
+      schedule_retry(t, result.message());
       return;
     }
     if (!t.close_output() && !result) {
@@ -225,17 +327,24 @@ public:
     }
     t.message_queued = true;
     messages_.push_back(std::move(keep));
+    if (message_listener_)
+      message_listener_->message_queued();
   }
 
   /// `conn` finished a response and may carry another request.
   void connection_released(connection_type& conn) {
     host_slot& slot = *static_cast<host_slot*>(conn.pool_slot);
-    if (!slot.waiting.empty()) {
-      ref<transfer_impl> next = pop_waiting(slot);
-      conn.start_reuse(*next);
-      return;
+    if (!slot.waiting.empty() && !waits_behind_other_origin(slot)) {
+      const auto now = rate_limited() ? clock::now() : clock::time_point{};
+      if (rate_allows(slot, now)) {
+        ref<transfer_impl> next = pop_waiting(slot);
+        note_request_start(*next, slot, now);
+        conn.start_reuse(*next);
+        return;
+      }
+      arm_schedule(slot.rate->opens_at(options_.max_requests_per_interval, options_.rate_interval));
     }
-    if (waiting_count_ > 0 && total_limit_reached()) {
+    if (waiting_count_ > slot.waiting.size() && total_limit_reached()) {
       // Another origin waits for a slot: give it this one.
       ref<connection_type> keep(&conn);
       conn.close_socket();
@@ -294,20 +403,25 @@ private:
     std::size_t open = 0;                     ///< open connections (any phase)
     std::size_t* origin_open = nullptr;       ///< open connections to the origin, any TLS configuration
     std::vector<ref<connection_type>> idle;   ///< oldest first
-    std::deque<ref<transfer_impl>> waiting;   ///< FIFO
+    std::deque<ref<transfer_impl>> waiting;   ///< by priority, then FIFO (queued_before)
+    rate_window* rate = nullptr;              ///< the origin's request starts (rate limit)
   };
 
   /// The slot of `pool_key`, linked to its origin's connection count (the
   /// per-host limit counts every TLS configuration of an origin together).
   host_slot& slot_for(const std::string& pool_key) {
     host_slot& slot = hosts_[pool_key];
-    if (!slot.origin_open)
-      slot.origin_open = &origin_open_[pool_key.substr(0, pool_key.find('#'))];
+    if (!slot.origin_open) {
+      const std::string origin = pool_key.substr(0, pool_key.find('#'));
+      slot.origin_open = &origin_open_[origin];
+      slot.rate = &origin_rates_[origin];
+    }
     return slot;
   }
 
   void start(transfer_impl& t) {
     t.started_at = std::chrono::steady_clock::now();
+    budget_.deposit(options_.retry_budget_ratio, options_.retry_budget_reserve);
     if (t.routing_engine != this && !route(t))
       return;
     t.info.effective_url.assign(t.target.str());
@@ -385,31 +499,95 @@ private:
   /// Gives `t` an idle connection, a new one, or a place in the queue.
   void acquire(transfer_impl& t, bool fresh) {
     host_slot& slot = *static_cast<host_slot*>(t.pool_slot);
-    if (!fresh) {
-      const auto now = std::chrono::steady_clock::now();
-      while (!slot.idle.empty()) {
-        ref<connection_type> conn = std::move(slot.idle.back());
-        slot.idle.pop_back();
-        --idle_count_;
-        if (now - conn->idle_since() > options_.max_idle_time || !conn->looks_alive()) {
-          conn->close_socket();
-          connection_closed(*conn);
-          continue;
-        }
-        conn->start_reuse(t);
-        return;
-      }
+    const auto now = clock::now();
+    if (!slot.waiting.empty() || !rate_allows(slot, now)) {
+      // Others of its origin wait already, or the origin is over its rate: take a place in line.
+      enqueue(t, slot, now);
+      start_waiting();
+      return;
     }
+    if (!fresh && reuse_idle(t, slot, now))
+      return;
     if (!can_open(slot) && slot_free_for_host(slot) && idle_count_ > 0)
       close_oldest_idle(); // frees a slot, which goes to an older waiter first
     if (can_open(slot)) {
+      note_request_start(t, slot, now);
       open(t, slot);
       return;
     }
-    t.queue_sequence = next_queue_sequence_++;
-    slot.waiting.push_back(ref<transfer_impl>(&t));
+    enqueue(t, slot, now);
+  }
+
+  /// Sends `t` over one of the slot's idle connections that is still usable;
+  /// false when there is none (stale ones are closed on the way).
+  bool reuse_idle(transfer_impl& t, host_slot& slot, clock::time_point now) {
+    while (!slot.idle.empty()) {
+      ref<connection_type> conn = std::move(slot.idle.back());
+      slot.idle.pop_back();
+      --idle_count_;
+      if (now - conn->idle_since() > options_.max_idle_time || !conn->looks_alive()) {
+        conn->close_socket();
+        connection_closed(*conn);
+        continue;
+      }
+      note_request_start(t, slot, now);
+      conn->start_reuse(t);
+      return true;
+    }
+    return false;
+  }
+
+  /// `t` leaves the queue (or never entered it) for a connection at `now`;
+  /// the run's first such moment starts its total timeout.
+  void note_request_start(transfer_impl& t, host_slot& slot, clock::time_point now) {
+    if (now == clock::time_point{})
+      now = clock::now();
+    if (rate_limited())
+      slot.rate->record(options_.max_requests_per_interval, now);
+    if (t.left_queue_at == clock::time_point{})
+      t.left_queue_at = now;
+  }
+
+  bool rate_limited() const noexcept { return options_.max_requests_per_interval != 0; }
+  /// Whether the slot's origin may start a request at `now` (always, without a rate limit).
+  bool rate_allows(const host_slot& slot, clock::time_point now) const noexcept {
+    return !rate_limited() || slot.rate->allows(options_.max_requests_per_interval, options_.rate_interval, now);
+  }
+
+  /// Whether, with every connection slot taken, a waiter of another origin
+  /// goes before `slot`'s first one: the slot's released connection is then
+  /// closed so that the other origin can open one.
+  bool waits_behind_other_origin(const host_slot& slot) const noexcept {
+    if (waiting_count_ == slot.waiting.size() || !total_limit_reached())
+      return false;
+    for (const auto& [key, other] : hosts_)
+      if (&other != &slot && !other.waiting.empty() && queued_before(*other.waiting.front(), *slot.waiting.front()))
+        return true;
+    return false;
+  }
+
+  /// Whether `a` leaves the queue before `b`: higher priority, then earlier arrival.
+  static bool queued_before(const transfer_impl& a, const transfer_impl& b) noexcept {
+    return a.priority != b.priority ? a.priority > b.priority : a.queue_sequence < b.queue_sequence;
+  }
+
+  /// Puts `t` in its slot's queue, behind every waiter that goes before it.
+  /// `sequence` keeps the place of a transfer that returns to the queue.
+  void enqueue(transfer_impl& t, host_slot& slot, clock::time_point now, std::uint64_t sequence = 0) {
+    t.queue_sequence = sequence != 0 ? sequence : ++next_queue_sequence_;
+    t.queued_at = now;
+    auto position = slot.waiting.end();
+    while (position != slot.waiting.begin() && queued_before(t, **std::prev(position)))
+      --position;
+    slot.waiting.insert(position, ref<transfer_impl>(&t));
     ++waiting_count_;
     t.set_state(transfer_state::queued);
+    if (t.queue_timeout.count() > 0) {
+      ++timed_waiters_;
+      arm_schedule(t.queued_at + t.queue_timeout);
+    }
+    if (!rate_allows(slot, now))
+      arm_schedule(slot.rate->opens_at(options_.max_requests_per_interval, options_.rate_interval));
   }
 
   /// The shared context for `t`'s TLS options, built on first use.
@@ -465,26 +643,48 @@ private:
     return true;
   }
 
-  /// Opens connections for waiting transfers while limits allow, oldest first.
+  /// Gives waiting transfers connections while limits allow, in queue order
+  /// across origins (priority, then arrival); an origin over its rate limit is
+  /// skipped until the schedule timer opens it.
   void start_waiting() {
-    while (waiting_count_ > 0 && !total_limit_reached()) {
+    if (waiting_count_ == 0 || dispatching_)
+      return; // a nested call (a stale idle connection closed below) leaves the work to this loop
+    dispatching_ = true;
+    const auto now = clock::now();
+    for (;;) {
       host_slot* best = nullptr;
       for (auto& [key, slot] : hosts_) {
-        if (!slot.waiting.empty() && slot_free_for_host(slot) &&
-            (!best || slot.waiting.front()->queue_sequence < best->waiting.front()->queue_sequence))
+        if (slot.waiting.empty() || (slot.idle.empty() && !can_open(slot)))
+          continue;
+        if (!rate_allows(slot, now)) {
+          arm_schedule(slot.rate->opens_at(options_.max_requests_per_interval, options_.rate_interval));
+          continue;
+        }
+        if (!best || queued_before(*slot.waiting.front(), *best->waiting.front()))
           best = &slot;
       }
       if (!best)
-        return;
+        break;
       ref<transfer_impl> t = pop_waiting(*best);
+      if (reuse_idle(*t, *best, now))
+        continue;
+      if (!can_open(*best)) {
+        // Its idle connections were stale and their slots went elsewhere: back to its place.
+        enqueue(*t, *best, t->queued_at, t->queue_sequence);
+        continue;
+      }
+      note_request_start(*t, *best, now);
       open(*t, *best);
     }
+    dispatching_ = false;
   }
 
   ref<transfer_impl> pop_waiting(host_slot& slot) {
     ref<transfer_impl> t = std::move(slot.waiting.front());
     slot.waiting.pop_front();
     --waiting_count_;
+    if (t->queue_timeout.count() > 0)
+      --timed_waiters_;
     t->info.timing.queue = t->since_start();
     return t;
   }
@@ -496,10 +696,191 @@ private:
     if (it != waiting.end()) {
       waiting.erase(it);
       --waiting_count_;
+      if (t.queue_timeout.count() > 0)
+        --timed_waiters_;
     }
   }
 
+  /// Undoes what `t`'s run holds in the engine: its connection (closed, as it
+  /// is mid-request), its place in a queue or in the retry wait.
+  void release_run(transfer_impl& t) noexcept {
+    if (t.connection != nullptr) {
+      ref<connection_type> conn(static_cast<connection_type*>(t.connection));
+      t.connection = nullptr;
+      conn->drop_transfer();
+      conn->close_socket();
+      connection_closed(*conn);
+    }
+    if (t.state == transfer_state::queued)
+      erase_waiting(t);
+    if (t.state == transfer_state::pending)
+      std::erase_if(pending_, [&](const ref<transfer_impl>& p) { return p.get() == &t; });
+    if (t.state == transfer_state::retry_waiting)
+      std::erase_if(retry_waiting_, [&](const ref<transfer_impl>& p) { return p.get() == &t; });
+  }
+
+  // ---- the schedule timer: queue-wait deadlines, rate-limit openings, retry delays
+
+  /// Makes the schedule timer fire at `at` at the latest.
+  void arm_schedule(clock::time_point at) {
+    if (at >= schedule_at_)
+      return;
+    schedule_at_ = at;
+    schedule_timer_.expires_at(at);
+    schedule_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& error) {
+      if (error || alive.expired())
+        return; // re-armed for an earlier time, or the engine is gone
+      on_schedule_timer();
+    });
+  }
+
+  void on_schedule_timer() {
+    schedule_at_ = clock::time_point::max();
+    const auto now = clock::now();
+    if (timed_waiters_ > 0)
+      expire_queue_waits(now);
+    start_due_retries(now);
+    start_waiting();
+    // Armed again for the next thing that waits on time.
+    auto next = clock::time_point::max();
+    for (auto& [key, slot] : hosts_) {
+      if (slot.waiting.empty())
+        continue;
+      if (!rate_allows(slot, now))
+        next = std::min(next, slot.rate->opens_at(options_.max_requests_per_interval, options_.rate_interval));
+      if (timed_waiters_ > 0)
+        for (const auto& w : slot.waiting)
+          if (w->queue_timeout.count() > 0)
+            next = std::min(next, w->queued_at + w->queue_timeout);
+    }
+    for (const auto& t : retry_waiting_)
+      next = std::min(next, t->retry_due);
+    if (next != clock::time_point::max())
+      arm_schedule(next);
+  }
+
+  /// Ends every transfer whose queue wait passed its queue_timeout.
+  void expire_queue_waits(clock::time_point now) {
+    std::vector<ref<transfer_impl>> expired;
+    for (auto& [key, slot] : hosts_)
+      for (const auto& w : slot.waiting)
+        if (w->queue_timeout.count() > 0 && w->queued_at + w->queue_timeout <= now)
+          expired.push_back(w);
+    for (auto& t : expired) {
+      if (t->engine != this || t->state != transfer_state::queued)
+        continue;
+      const bool rate_held = !rate_allows(*static_cast<host_slot*>(t->pool_slot), now);
+      erase_waiting(*t);
+      t->info.timing.queue = t->since_start();
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - t->queued_at);
+      t->error_detail = "Queue wait timed out after " + std::to_string(waited.count()) + " milliseconds (" +
+                        (rate_held ? "held by the origin's request rate limit" : "no connection slot free") + ")";
+      transfer_finished(*t, errc::operation_timedout);
+    }
+  }
+
+  /// Sends the requests whose retry delay is over.
+  void start_due_retries(clock::time_point now) {
+    if (retry_waiting_.empty())
+      return;
+    std::vector<ref<transfer_impl>> due;
+    std::erase_if(retry_waiting_, [&](ref<transfer_impl>& t) {
+      if (t->retry_due > now)
+        return false;
+      due.push_back(std::move(t));
+      return true;
+    });
+    for (auto& t : due)
+      if (t->engine == this && t->state == transfer_state::retry_waiting)
+        acquire(*t, /*fresh=*/false);
+  }
+
+  // ---- retries
+
+  /// Whether the network error `result` that ended `t`'s attempt is retried.
+  bool plan_error_retry(transfer_impl& t, std::error_code result) {
+    const bool response_started =
+        t.status != 0 || ((t.state == transfer_state::sending || t.state == transfer_state::awaiting_headers) &&
+                          t.parser.started());
+    if (t.abort_result || !retryable_error(t.retry, result, t.state, response_started))
+      return false;
+    t.info.retry_after.reset();
+    return plan_retry(t, result.message());
+  }
+
+  /// Applies `t`'s retry policy and the multi's budget to a retryable failure
+  /// (`why`); true with t.retry_delay set when it is retried.
+  bool plan_retry(transfer_impl& t, const std::string& why) {
+    const bool rewindable = !t.sends_body() || t.body_kind != body_source::callback || t.body_rewind;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t.started_at);
+    const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    const retry_verdict verdict =
+        decide_retry(t.retry, t.current_method(), rewindable, t.info.retries, elapsed, t.info.retry_after, draw);
+    std::string_view refusal = verdict.refusal;
+    if (verdict.retry && clock::now() + verdict.delay >= total_deadline(t))
+      refusal = "the next attempt would start after the total timeout";
+    if (refusal.empty() && verdict.retry && !budget_.withdraw(options_.retry_budget_reserve))
+      refusal = "the multi's retry budget is spent";
+    if (!refusal.empty()) {
+      trace(t, "Not retrying after " + why + ": " + std::string(refusal));
+      return false;
+    }
+    t.retry_delay = verdict.delay;
+    return true;
+  }
+
+  /// The end of `t`'s total timeout (counted from its first leaving the queue); max() without one.
+  static clock::time_point total_deadline(const transfer_impl& t) noexcept {
+    if (t.timeout.count() <= 0)
+      return clock::time_point::max();
+    return (t.left_queue_at != clock::time_point{} ? t.left_queue_at : t.started_at) + t.timeout;
+  }
+
+  /// Starts the wait before `t`'s next attempt (planned by plan_retry after `why`).
+  void schedule_retry(transfer_impl& t, const std::string& why) {
+    ++t.info.retries;
+    trace(t, "Retry " + std::to_string(t.info.retries) + " of " + std::to_string(t.retry.max_retries) + " in " +
+                 std::to_string(t.retry_delay.count()) + " ms after " + why);
+    t.connection = nullptr;
+    t.next = follow_up::none;
+    t.status = 0;
+    t.reason.clear();
+    t.response_headers.clear();
+    t.response_body.clear();
+    t.error_detail.clear();
+    t.info.bytes_downloaded = 0;
+    t.info.bytes_uploaded = 0;
+    t.info.content_type.clear();
+    t.info.retry_after.reset();
+    if (t.sends_body() && !t.rewind_body()) {
+      t.error_detail = "The request must be sent again but its body cannot rewind";
+      transfer_finished(t, errc::send_fail_rewind);
+      return;
+    }
+    t.upload_offset = 0;
+    t.retry_due = clock::now() + t.retry_delay;
+    t.set_state(transfer_state::retry_waiting);
+    retry_waiting_.push_back(ref<transfer_impl>(&t));
+    arm_schedule(t.retry_due);
+  }
+
+  /// Shows `text` to `t`'s debug callback (as a callback: re-entry is refused).
+  void trace(transfer_impl& t, const std::string& text) {
+    if (!t.on_debug)
+      return;
+    enter_callback();
+    try {
+      t.debug_text(text);
+    } catch (...) {
+    }
+    leave_callback();
+  }
+
   void remove_member(transfer_impl& t) noexcept {
+    if (t.remote_id != 0) {
+      remote_ids_.erase(t.remote_id);
+      t.remote_id = 0;
+    }
     const std::size_t index = t.member_index;
     t.engine = nullptr;
     t.routing_engine = nullptr; // its pool slot and TLS context belong to this engine
@@ -526,6 +907,16 @@ private:
   std::size_t waiting_count_ = 0;
   std::uint64_t next_queue_sequence_ = 0;
   std::uint64_t connections_opened_ = 0;
+  std::unordered_map<std::string, rate_window> origin_rates_; ///< request starts per origin
+  timer_type schedule_timer_;           ///< queue deadlines, rate-limit openings, retry delays
+  clock::time_point schedule_at_ = clock::time_point::max(); ///< when it fires; max = not armed
+  std::size_t timed_waiters_ = 0;       ///< waiting transfers with a queue_timeout
+  std::vector<ref<transfer_impl>> retry_waiting_;
+  retry_budget budget_;
+  std::minstd_rand random_;             ///< retry jitter
+  std::unordered_map<std::uint64_t, transfer_impl*> remote_ids_;
+  message_listener* message_listener_ = nullptr;
+  bool dispatching_ = false;            ///< start_waiting() runs
   cookie_link cookies_;
   int callback_depth_ = 0;
   bool start_posted_ = false;

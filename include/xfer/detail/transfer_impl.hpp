@@ -14,6 +14,7 @@
 #include <xfer/multipart.hpp>
 #include <xfer/http1/response_parser.hpp>
 #include <xfer/redirect_policy.hpp>
+#include <xfer/retry_policy.hpp>
 #include <xfer/transfer_info.hpp>
 #include <xfer/tls_options.hpp>
 #include <xfer/transfer_state.hpp>
@@ -44,6 +45,9 @@ public:
   virtual void detach(transfer_impl& t) noexcept = 0;
   /// Continues a paused transfer (from any callback of the engine's thread).
   virtual void resume(transfer_impl& t) = 0;
+  /// Whether `t`'s response, whose header just ended, is retried (its retry
+  /// policy, the multi's budget); its body is then read and dropped.
+  virtual bool plan_status_retry(transfer_impl& t) = 0;
 
 protected:
   ~engine_link() = default;
@@ -65,6 +69,7 @@ enum class follow_up {
   none,         ///< it is the final response
   redirect,     ///< a redirect is followed: its body is discarded
   authenticate, ///< a 401 challenge is answered: its body is discarded
+  retry,        ///< a transient failure status is retried: its body is discarded
 };
 
 /// The multi's cookie jar, as transfers use it.
@@ -194,6 +199,17 @@ public:
   std::error_code abort_result;         ///< the transfer must stop with this result (write callback, fail_on_error)
   std::uint64_t upload_offset = 0;      ///< request body bytes already handed to the socket
 
+  // ---- scheduling and retries (the engine's)
+  int priority = 0;                     ///< higher leaves the queue first; FIFO within a priority
+  std::chrono::milliseconds queue_timeout{0}; ///< longest wait for a connection slot; 0 = none
+  retry_policy retry;                   ///< off unless retry.max_retries > 0
+  std::chrono::steady_clock::time_point queued_at{};     ///< when the request entered the queue
+  /// When the run first got a connection (left the queue): the total timeout counts from here.
+  std::chrono::steady_clock::time_point left_queue_at{};
+  std::chrono::steady_clock::time_point retry_due{};     ///< when a waiting retry starts
+  std::chrono::milliseconds retry_delay{0}; ///< the wait the engine chose for the planned retry
+  std::uint64_t remote_id = 0;          ///< the id a multi_remote add gave it; 0 = none
+
   transfer_impl() : parser(limits) {}
   transfer_impl(const transfer_impl&) = delete;
   transfer_impl& operator=(const transfer_impl&) = delete;
@@ -229,6 +245,7 @@ public:
     coded_received = 0;
     if (decoder)
       decoder->reset(); // the last run's coding must not apply to this run's bodies
+    left_queue_at = {};
     abort_result.clear();
     upload_offset = 0;
     if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
@@ -265,6 +282,7 @@ public:
     info.timing = {};
     info.connection_id = 0; // the addresses stay until a connection is bound (see addresses_from)
     info.new_connections = 0;
+    info.retries = 0;
   }
 
   /// Clears what one attempt produced, before a retry on a fresh connection.
@@ -486,6 +504,10 @@ public:
       // Range Not Satisfiable in answer to a resume: the file is complete already. As curl,
       // no error (not even with fail_on_error), and the body (an error page) is not delivered.
       skip_body = true;
+      return;
+    }
+    if (retry.max_retries != 0 && engine != nullptr && engine->plan_status_retry(*this)) {
+      next = follow_up::retry;
       return;
     }
     if (fail_on_error && status >= 400) {
