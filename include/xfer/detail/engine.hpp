@@ -35,14 +35,21 @@ class engine final : public engine_link {
 public:
   using connection_type = connection<Executor>;
 
-  engine(const Executor& ex, const multi_options& options) : executor_(ex), options_(options) {}
+  engine(const Executor& ex, const multi_options& options) : executor_(ex), options_(options) {
+    connect_state_.configure(options_);
+  }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
   ~engine() { shutdown(); }
 
   const Executor& get_executor() const noexcept { return executor_; }
   const multi_options& options() const noexcept { return options_; }
-  void set_options(const multi_options& options) { options_ = options; }
+  void set_options(const multi_options& options) {
+    options_ = options;
+    connect_state_.configure(options_);
+  }
+  /// The DNS cache and global speed caps the connections share.
+  multi_connect_state& connect_state() noexcept { return connect_state_; }
 
   /// Transfers added and not finished (queued ones included).
   std::size_t running() const noexcept { return running_; }
@@ -162,9 +169,8 @@ public:
   }
 
   void resume(transfer_impl& t) override {
-    if (t.engine != this || !t.paused)
-      return;
-    t.paused = false;
+    if (t.engine != this)
+      return; // the caller cleared the pause flags; the connection continues what is no longer paused
     if (t.connection != nullptr)
       static_cast<connection_type*>(t.connection)->resume();
   }
@@ -317,7 +323,7 @@ private:
       transfer_finished(t, ec);
       return;
     }
-    acquire(t, /*fresh=*/false);
+    acquire(t, /*fresh=*/t.connect.fresh_connect);
   }
 
   /// Sends the request `t`'s last response leads to, once its connection was
@@ -377,6 +383,7 @@ private:
       }
       t.pool_key.append("#").append(t.tls_context_for_run->id());
     }
+    append_route_key(t.connect, t.pool_key);
     t.pool_slot = &slot_for(t.pool_key);
     t.routing_engine = this;
     return true;
@@ -391,7 +398,7 @@ private:
         ref<connection_type> conn = std::move(slot.idle.back());
         slot.idle.pop_back();
         --idle_count_;
-        if (now - conn->idle_since() > options_.max_idle_time || !conn->looks_alive()) {
+        if (!conn->reusable(now, options_)) {
           conn->close_socket();
           connection_closed(*conn);
           continue;
@@ -527,6 +534,7 @@ private:
   std::uint64_t next_queue_sequence_ = 0;
   std::uint64_t connections_opened_ = 0;
   cookie_link cookies_;
+  multi_connect_state connect_state_;
   int callback_depth_ = 0;
   bool start_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); ///< expires with the engine
