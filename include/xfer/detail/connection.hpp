@@ -1081,15 +1081,18 @@ private:
         case progress_watch::verdict::ok: break;
         }
       }
-      if (read_throttled_ && read_resume_at_ <= now && !t->paused) {
+      if (read_throttled_ && read_resume_at_ <= now) {
         read_throttled_ = false;
-        start_read();
+        if (!t->paused)
+          start_read(); // else resume() reads on
       }
-      if (send_throttled_ && send_resume_at_ <= now && !writing_) {
+      if (send_throttled_ && send_resume_at_ <= now) {
         send_throttled_ = false;
-        send_next_body_piece(*t);
-        if (phase_ == phase::closed || current_ != t)
-          return;
+        if (!writing_) { // else the write's completion sends on
+          send_next_body_piece(*t);
+          if (phase_ == phase::closed || current_ != t)
+            return;
+        }
       }
     }
     arm_timer();
