@@ -230,7 +230,8 @@ private:
   void bind(transfer_impl& t) {
     current_ = ref<transfer_impl>(&t);
     t.connection = this;
-    if (t.left_queue_at == std::chrono::steady_clock::time_point{})
+    // The total timeout counts from here (no clock read per request without one).
+    if (t.time_limits.total.count() > 0 && t.left_queue_at == std::chrono::steady_clock::time_point{})
       t.left_queue_at = std::chrono::steady_clock::now();
     t.info.connection_reused = was_used();
     t.info.connection_id = id;
@@ -314,7 +315,11 @@ private:
       return;
     }
     race_.reset(std::move(ordered), t.connect.happy_eyeballs_delay, t.time_limits.connect_attempt);
-    advance_race(std::chrono::steady_clock::now());
+    // From a handler: a failure to open or bind a socket never ends the transfer inside the call that started it.
+    post_completion([](connection& c) {
+      if (c.owner_ && c.phase_ == phase::connecting && c.current_)
+        c.advance_race(std::chrono::steady_clock::now());
+    });
   }
 
   /// Starts the attempts that are due, times out the overdue ones, and fails
