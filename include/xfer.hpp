@@ -3,6 +3,7 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/connect_options.hpp>
 #include <xfer/cookie_jar.hpp>
 #include <xfer/error.hpp>
 #include <xfer/fault_injection.hpp>

@@ -288,6 +288,11 @@ private:
       }
       t.set_retry_policy(retry);
     }
+    if (g.speed_limit != 0 || g.speed_time.count() > 0) // curl: either one turns the check on
+      t.set_low_speed_limit(g.speed_limit != 0 ? g.speed_limit : 1,
+                            g.speed_time.count() > 0 ? g.speed_time : std::chrono::seconds(30));
+    t.set_connect_options(g.connect);
+    t.set_max_recv_speed(g.limit_rate).set_max_send_speed(g.limit_rate);
     t.set_fail_on_error(g.fail); // -f: status >= 400 ends it with 22, the body undelivered
     if (g.upload_file && *g.upload_file == "-")
       t.set_body(read_stdin); // size unknown: sent chunked, as curl does

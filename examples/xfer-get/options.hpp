@@ -4,6 +4,7 @@
 #include "data_parts.hpp"
 
 #include <xfer/auth.hpp>
+#include <xfer/connect_options.hpp>
 #include <xfer/redirect_policy.hpp>
 #include <xfer/retry_policy.hpp>
 #include <xfer/tls_options.hpp>
@@ -70,6 +71,11 @@ struct url_group {
   std::optional<std::chrono::milliseconds> expect100_timeout; ///< --expect100-timeout
   std::vector<std::string> form;               ///< -F NAME=VALUE | NAME=@FILE[;type=T] | NAME=<FILE
   bool compressed = false;                     ///< --compressed
+  /// --resolve --connect-to -4 -6 --unix-socket --interface
+  xfer::connect_options connect;
+  std::uint64_t limit_rate = 0;                ///< --limit-rate, bytes per second; 0 = none
+  std::uint64_t speed_limit = 0;               ///< -Y, bytes per second (with -y; curl's default 1)
+  std::chrono::milliseconds speed_time{0};     ///< -y; 0 = off (curl's default 30 s once -Y is given)
 };
 
 /// Everything the command line says.
@@ -158,7 +164,8 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            %{method}, %{num_headers}, %{size_header}, %{speed_upload},
                            %{url}, %{urlnum}, %header{NAME}, %{stderr}, %{stdout} and
                            \n \t \r; @FILE reads FORMAT from FILE ('-' = stdin)
- -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28)
+ -m, --max-time SECONDS    give up a transfer after SECONDS, fractions allowed (exit 28);
+                           time waiting for a connection slot (-Z) does not count
      --retry N             retry a GET, HEAD, PUT, DELETE or OPTIONS up to N times after a
                            connect failure, a reset before the response, or HTTP 408, 429,
                            500, 502, 503, 504; waits 1 s, then doubles (Retry-After honoured)
@@ -169,6 +176,18 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
      --retry-all-errors    also retry any network error and any method (POST too)
      --connect-timeout SECONDS
                            limit the time to connect, fractions allowed (exit 28)
+ -Y, --speed-limit BYTES   with -y: give up when slower than BYTES per second (exit 28)
+ -y, --speed-time SECONDS  ... for SECONDS (default 30 when -Y is given)
+     --limit-rate RATE     receive and send at most RATE bytes per second; k, M, G suffixes
+     --resolve HOST:PORT:ADDR[,ADDR...]
+                           use ADDR for HOST:PORT instead of DNS (several allowed)
+     --connect-to HOST1:PORT1:HOST2:PORT2
+                           connect to HOST2:PORT2 for requests to HOST1:PORT1 (several
+                           allowed; an empty field matches or keeps anything)
+ -4, --ipv4                use IPv4 addresses only
+ -6, --ipv6                use IPv6 addresses only
+     --unix-socket PATH    connect through the Unix domain socket PATH
+     --interface NAME      use the interface or local address NAME for the local end
  TLS (https:// URLs; the server's certificate and name are verified unless -k):
      --cacert FILE         trust the CA certificates in PEM FILE instead of the system's
      --capath DIR          trust the hashed CA certificates in DIR (c_rehash / openssl
@@ -192,7 +211,9 @@ A small curl-like HTTP/1.1 and HTTPS client built on the xfer library.
                            memory and written in URL order as their transfers end
      --parallel-max N      at most N transfers at a time (default 50, --demo 8; max 300)
  -:, --next                start a new group of URLs: resets -o -O -D -H -X -d -I -f -m
-                           --connect-timeout --output-dir and the TLS options
+                           --connect-timeout --output-dir, the TLS and the connection
+                           options (-Y -y --limit-rate --resolve --connect-to -4 -6
+                           --unix-socket --interface)
  -s, --silent              no progress bars, no error messages
  -S, --show-error          with -s, still print error messages
  -v, --verbose             print the request ('> '), the response head ('< ') and notes
@@ -228,6 +249,7 @@ enum class option_id {
   location, max_redirs, location_trusted, post301, post302, post303, user, basic, digest,
   anyauth, oauth2_bearer, upload_file, continue_at, max_filesize, write_out, expect100_timeout,
   form, compressed, cookie, cookie_jar,
+  resolve, connect_to, ipv4, ipv6, unix_socket, interface, limit_rate, speed_limit, speed_time,
   demo, demo_files, demo_size, version, help,
   cacert, capath, insecure, cert, key, pass, pinnedpubkey, tlsv1_2, tlsv1_3, tls_max, ciphers,
   tls13_ciphers, curves,
@@ -307,6 +329,15 @@ inline constexpr option_spec option_table[] = {
     {0, "compressed", false, option_id::compressed},
     {'b', "cookie", true, option_id::cookie},
     {'c', "cookie-jar", true, option_id::cookie_jar},
+    {0, "resolve", true, option_id::resolve},
+    {0, "connect-to", true, option_id::connect_to},
+    {'4', "ipv4", false, option_id::ipv4},
+    {'6', "ipv6", false, option_id::ipv6},
+    {0, "unix-socket", true, option_id::unix_socket},
+    {0, "interface", true, option_id::interface},
+    {0, "limit-rate", true, option_id::limit_rate},
+    {'Y', "speed-limit", true, option_id::speed_limit},
+    {'y', "speed-time", true, option_id::speed_time},
 };
 
 inline std::string option_name(const option_spec& spec) {
@@ -463,6 +494,15 @@ inline void apply(options& opts, const option_spec& spec, std::string_view value
     group.retry.retry_all_errors = true; // curl's sledgehammer: every method too
     group.retry.retry_non_idempotent = true;
     break;
+  case option_id::resolve: group.connect.resolve.emplace_back(value); break;
+  case option_id::connect_to: group.connect.connect_to.emplace_back(value); break;
+  case option_id::ipv4: group.connect.ip = xfer::ip_version::v4; break;
+  case option_id::ipv6: group.connect.ip = xfer::ip_version::v6; break;
+  case option_id::unix_socket: group.connect.unix_socket_path = value; break;
+  case option_id::interface: group.connect.interface_name = value; break;
+  case option_id::limit_rate: group.limit_rate = parse_count(spec, value, true); break;
+  case option_id::speed_limit: group.speed_limit = parse_count(spec, value, true); break;
+  case option_id::speed_time: group.speed_time = parse_seconds(spec, value); break;
   case option_id::parallel: opts.parallel = true; break;
   case option_id::parallel_max: {
     const auto n = parse_count(spec, value, false);

@@ -1,6 +1,7 @@
 // xfer/fault_injection.hpp - a test hook that makes chosen asynchronous operations fail.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string_view>
 #include <system_error>
@@ -30,6 +31,8 @@ struct injected_fault {
   std::size_t max_read = 0;
   /// For timers: fire at once, as if the deadline had passed.
   bool expire_now = false;
+  /// For name resolution: start it only after this delay (a slow DNS server).
+  std::chrono::milliseconds delay{0};
 };
 
 /// Decides, before each asynchronous operation of a multi, whether it fails.

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace xfer {
 
@@ -28,6 +29,18 @@ struct multi_options {
   /// at most reserve + ratio x requests retries, never a storm.
   double retry_budget_ratio = 0.1;
   std::size_t retry_budget_reserve = 10;
+
+  // ---- connecting and flow control
+  /// How long resolved addresses are kept in the multi's DNS cache
+  /// (CURLOPT_DNS_CACHE_TIMEOUT, 60 s); 0 = no caching.
+  std::chrono::milliseconds dns_cache_timeout{60'000};
+  /// A connection older than this (since it was opened) is not reused
+  /// (CURLOPT_MAXLIFETIME_CONN); 0 = no limit.
+  std::chrono::seconds max_connection_lifetime{0};
+  /// Caps on the bytes per second received and sent by all transfers of the
+  /// multi together (each transfer's own caps apply as well); 0 = none.
+  std::uint64_t max_total_recv_speed = 0;
+  std::uint64_t max_total_send_speed = 0;
 };
 
 } // namespace xfer

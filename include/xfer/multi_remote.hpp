@@ -91,12 +91,15 @@ public:
     throw_on_error(ec);
   }
 
-  /// Continues the transfer `id` if its write callback paused it.
+  /// Continues the transfer `id` in both directions, whether its callbacks or
+  /// transfer::pause() paused it.
   void resume(std::uint64_t id, std::error_code& ec) {
     post(ec, [link = link_, id] {
       if (link->owner != nullptr)
-        if (auto* t = link->owner->find_remote(id))
+        if (auto* t = link->owner->find_remote(id)) {
+          t->clear_pause(pause_direction::both);
           link->owner->resume(*t);
+        }
     });
   }
   void resume(std::uint64_t id) {

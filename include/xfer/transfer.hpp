@@ -3,6 +3,7 @@
 
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
+#include <xfer/connect_options.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/detail/transfer_impl.hpp>
 #include <xfer/form.hpp>
@@ -165,16 +166,124 @@ public:
     return *this;
   }
 
-  /// Time allowed to resolve and connect a new connection (default 300 s, as curl); 0 = no limit.
+  // ---- timeouts (each ends the transfer with errc::operation_timedout, its phase named in error_detail())
+
+  /// Time allowed to resolve, connect and handshake a new connection (default 300 s, as curl); 0 = no limit.
   basic_transfer& set_connect_timeout(std::chrono::milliseconds timeout) {
-    writable().connect_timeout = timeout;
+    writable().time_limits.connect = timeout;
     return *this;
   }
-  /// Time allowed for the whole transfer from its start; 0 (the default) = no limit.
+  /// Time allowed for the whole transfer from leaving the multi's queue (time
+  /// spent waiting for a connection slot does not count); 0 (the default) = no limit.
   basic_transfer& set_timeout(std::chrono::milliseconds timeout) {
-    writable().timeout = timeout;
+    writable().time_limits.total = timeout;
     return *this;
   }
+  /// Time allowed for resolving the host name; 0 = no limit.
+  basic_transfer& set_dns_timeout(std::chrono::milliseconds timeout) {
+    writable().time_limits.dns = timeout;
+    return *this;
+  }
+  /// Time allowed for one connection attempt to one address before the next is tried; 0 = no limit.
+  basic_transfer& set_connect_attempt_timeout(std::chrono::milliseconds timeout) {
+    writable().time_limits.connect_attempt = timeout;
+    return *this;
+  }
+  /// Time allowed for the TLS handshake; 0 = no limit.
+  basic_transfer& set_tls_handshake_timeout(std::chrono::milliseconds timeout) {
+    writable().time_limits.tls_handshake = timeout;
+    return *this;
+  }
+  /// Time allowed from sending a request to the first byte of its response; 0 = no limit.
+  basic_transfer& set_first_byte_timeout(std::chrono::milliseconds timeout) {
+    writable().time_limits.first_byte = timeout;
+    return *this;
+  }
+  /// Time allowed without a byte received or sent once the request is under
+  /// way (not counted while paused); 0 = no limit.
+  basic_transfer& set_idle_timeout(std::chrono::milliseconds timeout) {
+    writable().time_limits.idle = timeout;
+    return *this;
+  }
+  /// Ends the transfer when fewer than `bytes_per_second` move for `time`
+  /// (curl's CURLOPT_LOW_SPEED_LIMIT and _TIME; not counted while paused); 0 = off.
+  basic_transfer& set_low_speed_limit(std::uint64_t bytes_per_second, std::chrono::milliseconds time) {
+    auto& t = writable();
+    t.time_limits.low_speed_limit = bytes_per_second;
+    t.time_limits.low_speed_time = time;
+    return *this;
+  }
+  /// Sets every timeout at once.
+  basic_transfer& set_timeouts(const timeouts& limits) {
+    writable().time_limits = limits;
+    return *this;
+  }
+  const timeouts& get_timeouts() const noexcept { return impl_->time_limits; }
+
+  // ---- connecting
+
+  /// Sets every connecting option at once (see connect_options).
+  basic_transfer& set_connect_options(const connect_options& options) {
+    writable().connect = options;
+    return *this;
+  }
+  const connect_options& get_connect_options() const noexcept { return impl_->connect; }
+  /// Uses `addresses` for `host`:`port` instead of DNS: "HOST:PORT:ADDR[,ADDR...]" (curl's --resolve).
+  basic_transfer& add_resolve(std::string_view entry) {
+    writable().connect.resolve.emplace_back(entry);
+    return *this;
+  }
+  /// Connects elsewhere: "HOST1:PORT1:HOST2:PORT2" (curl's --connect-to).
+  basic_transfer& add_connect_to(std::string_view rule) {
+    writable().connect.connect_to.emplace_back(rule);
+    return *this;
+  }
+  /// Restricts the address families used (curl's -4 and -6).
+  basic_transfer& set_ip_version(ip_version version) {
+    writable().connect.ip = version;
+    return *this;
+  }
+  /// Connects to a Unix domain socket instead of TCP (curl's --unix-socket); empty = TCP.
+  basic_transfer& set_unix_socket_path(std::string_view path) {
+    writable().connect.unix_socket_path = path;
+    return *this;
+  }
+  /// Binds the local end to an interface or address (curl's --interface).
+  basic_transfer& set_interface(std::string_view name) {
+    writable().connect.interface_name = name;
+    return *this;
+  }
+  /// Binds the local end to a port in [port, port + range) (curl's --local-port).
+  basic_transfer& set_local_port(std::uint16_t port, std::uint16_t range = 1) {
+    auto& t = writable();
+    t.connect.local_port = port;
+    t.connect.local_port_range = range;
+    return *this;
+  }
+  /// Never reuses a connection for this transfer (CURLOPT_FRESH_CONNECT).
+  basic_transfer& set_fresh_connect(bool on) {
+    writable().connect.fresh_connect = on;
+    return *this;
+  }
+  /// Closes this transfer's connection when it ends (CURLOPT_FORBID_REUSE).
+  basic_transfer& set_forbid_reuse(bool on) {
+    writable().connect.forbid_reuse = on;
+    return *this;
+  }
+
+  // ---- flow control
+
+  /// Caps this transfer's receiving speed in bytes per second (curl's --limit-rate); 0 = none.
+  basic_transfer& set_max_recv_speed(std::uint64_t bytes_per_second) {
+    writable().speeds.max_recv_speed = bytes_per_second;
+    return *this;
+  }
+  /// Caps this transfer's sending speed in bytes per second; 0 = none.
+  basic_transfer& set_max_send_speed(std::uint64_t bytes_per_second) {
+    writable().speeds.max_send_speed = bytes_per_second;
+    return *this;
+  }
+
   /// Ends the transfer with errc::http_returned_error when the status is 400 or
   /// more, without delivering the body (curl's CURLOPT_FAILONERROR; off by default).
   basic_transfer& set_fail_on_error(bool on) {
@@ -376,14 +485,33 @@ public:
   /// Whether the transfer is in a multi (running, or finished with its message not yet removed).
   bool in_multi() const noexcept { return impl_ && impl_->engine != nullptr; }
 
-  /// Whether the write callback paused the transfer.
+  /// Whether receiving is paused (by pause() or by the write callback).
   bool paused() const noexcept { return impl_->paused; }
-  /// Continues a transfer paused by its write callback; the refused bytes
-  /// are offered again first. Call it on the multi's thread (from a callback
+  /// Whether either direction is paused.
+  bool is_paused() const noexcept { return impl_->is_paused(); }
+  /// Pauses a running transfer (curl's curl_easy_pause): while receiving is
+  /// paused no body byte is delivered and the socket is not read; while
+  /// sending is paused no more request body goes out. Idle and low-speed
+  /// timeouts do not run while paused; the total one does. Call it on the
+  /// multi's thread, from a callback of this transfer too; nothing happens
+  /// when the transfer is not running.
+  void pause(pause_direction directions = pause_direction::both) noexcept {
+    if (!impl_ || !impl_->engine || impl_->state == transfer_state::done)
+      return;
+    const auto bits = static_cast<unsigned>(directions);
+    if (bits & static_cast<unsigned>(pause_direction::recv))
+      impl_->paused = true;
+    if (bits & static_cast<unsigned>(pause_direction::send))
+      impl_->send_paused = true;
+  }
+  /// Continues a paused transfer; refused body bytes are offered again first,
+  /// every byte in order. Call it on the multi's thread (from a callback
   /// too); it takes effect in the next perform()/poll().
-  void resume() {
-    if (impl_ && impl_->engine)
-      impl_->engine->resume(*impl_);
+  void resume(pause_direction directions = pause_direction::both) {
+    if (!impl_ || !impl_->engine)
+      return;
+    impl_->clear_pause(directions);
+    impl_->engine->resume(*impl_);
   }
 
 private:

@@ -25,9 +25,11 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -59,9 +61,11 @@ using error_code = ::boost::system::error_code;
 #include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/generic/stream_protocol.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/ssl/context.hpp>

@@ -1,6 +1,11 @@
 // xfer/detail/connection.hpp - one TCP connection: connect, send requests, read and parse responses.
 #pragma once
 
+#include <xfer/detail/connect_route.hpp>
+#include <xfer/detail/connection_control.hpp>
+#include <xfer/detail/happy_eyeballs.hpp>
+#include <xfer/detail/multi_connect_state.hpp>
+#include <xfer/detail/progress_watch.hpp>
 #include <xfer/detail/read_buffer.hpp>
 #include <xfer/fault_injection.hpp>
 #include <xfer/detail/ref_counted.hpp>
@@ -13,6 +18,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -35,7 +41,8 @@ class engine;
 template <class Executor>
 class connection final : public ref_counted {
 public:
-  using socket_type = asio::basic_stream_socket<asio::ip::tcp, Executor>;
+  /// A stream socket of any family: TCP over IPv4 or IPv6, or a Unix domain socket.
+  using socket_type = asio::basic_stream_socket<asio::generic::stream_protocol, Executor>;
   using resolver_type = asio::ip::basic_resolver<asio::ip::tcp, Executor>;
   using timer_type =
       asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -73,43 +80,85 @@ public:
   /// Resolves and connects for `t`, then sends its request.
   void start_connect(transfer_impl& t) {
     bind(t);
-    arm_timer(connect_deadline(t));
+    const auto now = std::chrono::steady_clock::now();
+    opened_at_ = now;
+    connect_deadline_ = t.time_limits.connect.count() > 0 ? now + t.time_limits.connect : never();
+    target_ = host_port{std::string(t.target.host()), t.target.port()};
+    std::string error;
+    if (!apply_connect_to(t.connect.connect_to, target_, error)) {
+      fail_later(errc::bad_function_argument, std::move(error));
+      return;
+    }
+    if (!t.connect.unix_socket_path.empty()) {
+      connect_unix(t);
+      return;
+    }
+    addresses_.clear();
+    std::vector<std::string> overrides;
+    bool overridden = false;
+    if (!find_resolve_override(t.connect.resolve, target_, overrides, overridden, error)) {
+      fail_later(errc::bad_function_argument, std::move(error));
+      return;
+    }
+    if (overridden) {
+      for (const auto& text : overrides)
+        addresses_.push_back(asio::ip::make_address(text));
+      trace(t, [&] { return "Using the resolve override for " + target_.host + ":" + std::to_string(target_.port); });
+      connect_to_addresses();
+      return;
+    }
     asio::error_code ec;
-    auto address = asio::ip::make_address(t.target.host(), ec);
+    auto address = asio::ip::make_address(target_.host, ec);
     if (!ec) {
-      endpoints_.clear();
-      endpoints_.emplace_back(address, t.target.port());
-      connect_to_endpoints();
+      addresses_.push_back(address);
+      connect_to_addresses();
+      return;
+    }
+    auto& dns = owner_->connect_state().dns;
+    if (const auto* cached = dns.find(target_.host, target_.port, t.connect.ip, now)) {
+      addresses_ = *cached;
+      trace(t, [&] { return "Hostname " + target_.host + " was found in DNS cache"; });
+      connect_to_addresses();
       return;
     }
     set_phase(phase::resolving, transfer_state::resolving);
-    if (auto fault = injected(io_operation::resolve); fault.error) {
-      post_completion([fault](connection& c) { c.on_resolved(fault.error, {}); });
+    dns_deadline_ = t.time_limits.dns.count() > 0 ? now + t.time_limits.dns : never();
+    arm_timer();
+    if (auto fault = injected(io_operation::resolve); fault.error || fault.delay.count() > 0) {
+      post_completion_after(fault.delay, [fault](connection& c) {
+        if (fault.error)
+          c.on_resolved(fault.error, {});
+        else
+          c.resolve_now();
+      });
       return;
     }
-    resolver_.emplace(socket_.get_executor());
-    resolver_->async_resolve(
-        std::string(t.target.host()), std::to_string(t.target.port()),
-        [self = ref<connection>(this)](const asio::error_code& error,
-                                       typename resolver_type::results_type results) {
-          self->on_resolved(error, std::move(results));
-        });
+    resolve_now();
   }
 
   /// Sends `t`'s request over this connection, which is idle and open.
   void start_reuse(transfer_impl& t) {
     bind(t);
-    arm_timer(total_deadline(t));
     start_request();
     start_read();
   }
 
-  /// Continues a transfer whose write callback had paused it.
+  /// Continues what is no longer paused: offers held body bytes again and
+  /// reads on; sends the rest of the request body.
   void resume() {
     if (phase_ == phase::closed || !current_)
       return;
     asio::post(socket_.get_executor(), [self = ref<connection>(this)] {
-      if (self->phase_ == phase::active && self->current_ && !self->current_->paused)
+      if (self->phase_ != phase::active || !self->current_)
+        return;
+      transfer_impl& t = *self->current_;
+      if (self->send_stalled_ && !t.send_paused && !self->writing_) {
+        self->send_stalled_ = false;
+        self->send_next_body_piece(t);
+        if (self->phase_ != phase::active || self->current_.get() != &t)
+          return;
+      }
+      if (!t.paused)
         self->process_input();
     });
   }
@@ -120,6 +169,7 @@ public:
     asio::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    race_.close_all();
     timer_.cancel();
     continue_timer_.cancel();
     if (resolver_)
@@ -136,6 +186,16 @@ public:
     current_.reset();
     phase_ = phase::idle;
     idle_since_ = std::chrono::steady_clock::now();
+  }
+
+  /// Whether an idle connection may carry another request at `now`: not idle
+  /// too long, not older than the multi's maximum lifetime, and alive.
+  bool reusable(std::chrono::steady_clock::time_point now, const multi_options& options) noexcept {
+    if (now - idle_since_ > options.max_idle_time)
+      return false;
+    if (options.max_connection_lifetime.count() > 0 && now - opened_at_ > options.max_connection_lifetime)
+      return false;
+    return looks_alive();
   }
 
   /// Whether an idle connection still looks usable: the server has neither
@@ -156,9 +216,16 @@ public:
   }
 
 private:
+  static constexpr std::chrono::steady_clock::time_point never() noexcept {
+    return std::chrono::steady_clock::time_point::max();
+  }
+
   void bind(transfer_impl& t) {
     current_ = ref<transfer_impl>(&t);
     t.connection = this;
+    // The total timeout counts from here (no clock read per request without one).
+    if (t.time_limits.total.count() > 0 && t.left_queue_at == std::chrono::steady_clock::time_point{})
+      t.left_queue_at = std::chrono::steady_clock::now();
     t.info.connection_reused = was_used();
     t.info.connection_id = id;
     if (was_used()) {
@@ -180,66 +247,188 @@ private:
 
   // ---- resolve and connect
 
-  void on_resolved(const asio::error_code& error, typename resolver_type::results_type results) {
-    if (!owner_ || phase_ == phase::closed)
+  void resolve_now() {
+    if (!owner_ || phase_ != phase::resolving || !current_)
       return;
-    if (error) {
-      fail(errc::couldnt_resolve_host, "Could not resolve host: " + std::string(current_->target.host()) +
-                                           " (" + error.message() + ")");
-      return;
+    resolver_.emplace(socket_.get_executor());
+    auto handler = [self = ref<connection>(this)](const asio::error_code& error,
+                                                  typename resolver_type::results_type results) {
+      self->on_resolved(error, std::move(results));
+    };
+    const std::string port = std::to_string(target_.port);
+    switch (current_->connect.ip) {
+    case ip_version::v4: resolver_->async_resolve(asio::ip::tcp::v4(), target_.host, port, std::move(handler)); break;
+    case ip_version::v6: resolver_->async_resolve(asio::ip::tcp::v6(), target_.host, port, std::move(handler)); break;
+    case ip_version::any: resolver_->async_resolve(target_.host, port, std::move(handler)); break;
     }
-    endpoints_.clear();
-    for (const auto& entry : results)
-      endpoints_.push_back(entry.endpoint());
-    current_->info.timing.name_lookup = current_->since_start();
-    connect_to_endpoints();
   }
 
-  void connect_to_endpoints() {
+  void on_resolved(const asio::error_code& error, typename resolver_type::results_type results) {
+    if (!owner_ || phase_ != phase::resolving || !current_)
+      return;
+    if (error) {
+      fail(errc::couldnt_resolve_host, "Could not resolve host: " + target_.host + " (" + error.message() + ")");
+      return;
+    }
+    addresses_.clear();
+    for (const auto& entry : results)
+      if (std::find(addresses_.begin(), addresses_.end(), entry.endpoint().address()) == addresses_.end())
+        addresses_.push_back(entry.endpoint().address());
+    const auto ttl = owner_->options().dns_cache_timeout;
+    if (ttl.count() > 0 && !addresses_.empty()) {
+      owner_->connect_state().dns.store(target_.host, target_.port, current_->connect.ip, addresses_,
+                                        std::chrono::steady_clock::now(), ttl);
+      trace(*current_, [&] { return "Added " + target_.host + ":" + std::to_string(target_.port) + " to DNS cache"; });
+    }
+    current_->info.timing.name_lookup = current_->since_start();
+    connect_to_addresses();
+  }
+
+  /// Races connection attempts over addresses_ (Happy Eyeballs, RFC 8305).
+  void connect_to_addresses() {
+    transfer_impl& t = *current_;
     set_phase(phase::connecting, transfer_state::connecting);
-    trace(*current_, [&] {
+    auto ordered = interleave_families(addresses_, t.connect.ip);
+    if (ordered.empty()) {
+      fail_later(errc::couldnt_resolve_host, "Could not resolve host: " + target_.host + " (no " +
+                                                 (t.connect.ip == ip_version::v4 ? "IPv4" : "IPv6") + " address)");
+      return;
+    }
+    trace(t, [&] {
       std::string text;
-      for (const auto& endpoint : endpoints_)
+      for (const auto& address : ordered)
         text.append(text.empty() ? "  Trying " : ", ")
-            .append(endpoint.address().to_string())
+            .append(address.is_v6() ? "[" + address.to_string() + "]" : address.to_string())
             .append(":")
-            .append(std::to_string(endpoint.port()));
+            .append(std::to_string(target_.port));
       return text + "...";
     });
     if (auto fault = injected(io_operation::connect); fault.error) {
-      post_completion([fault](connection& c) { c.on_connected(fault.error); });
+      post_completion([fault](connection& c) { c.fail_connect(errc::couldnt_connect, fault.error.message()); });
       return;
     }
-    asio::async_connect(socket_, endpoints_,
-                        [self = ref<connection>(this)](const asio::error_code& error,
-                                                       const asio::ip::tcp::endpoint&) {
-                          self->on_connected(error);
-                        });
+    race_.reset(std::move(ordered), t.connect.happy_eyeballs_delay, t.time_limits.connect_attempt);
+    // From a handler: a failure to open or bind a socket never ends the transfer inside the call that started it.
+    post_completion([](connection& c) {
+      if (c.owner_ && c.phase_ == phase::connecting && c.current_)
+        c.advance_race(std::chrono::steady_clock::now());
+    });
   }
 
-  void on_connected(const asio::error_code& error) {
-    if (!owner_ || phase_ == phase::closed)
+  /// Starts the attempts that are due, times out the overdue ones, and fails
+  /// the connection when every address was tried.
+  void advance_race(std::chrono::steady_clock::time_point now) {
+    race_.expire(now);
+    while (race_.next_due(now) && phase_ == phase::connecting)
+      start_attempt(now);
+    if (phase_ != phase::connecting)
       return;
-    if (error) {
-      const auto& target = current_->target;
-      fail(errc::couldnt_connect, "Failed to connect to " + std::string(target.host()) + " port " +
-                                      std::to_string(target.port()) + ": " + error.message());
+    if (race_.lost()) {
+      if (race_.timed_out())
+        fail_connect(errc::operation_timedout, race_.last_error() + " (connect attempt timeout)");
+      else
+        fail_connect(errc::couldnt_connect, race_.last_error());
       return;
     }
+    arm_timer();
+  }
+
+  void start_attempt(std::chrono::steady_clock::time_point now) {
+    const std::size_t index = race_.start_next(now, [&] { return socket_type(socket_.get_executor()); });
+    auto& attempt = race_.at(index);
+    const asio::generic::stream_protocol::endpoint endpoint(asio::ip::tcp::endpoint(attempt.address, target_.port));
+    asio::error_code ec;
+    attempt.socket.open(endpoint.protocol(), ec);
+    if (ec) {
+      race_.fail(index, "Failed to open a socket for " + attempt.address.to_string() + ": " + ec.message(), false);
+      return;
+    }
+    std::string error;
+    if (!bind_local_end(attempt.socket.native_handle(), attempt.address.is_v4() ? AF_INET : AF_INET6,
+                        current_->connect, error)) {
+      race_.close_all();
+      fail(errc::interface_failed, std::move(error));
+      return;
+    }
+    attempt.socket.async_connect(endpoint, [self = ref<connection>(this), index](const asio::error_code& e) {
+      self->on_attempt(index, e);
+    });
+  }
+
+  void on_attempt(std::size_t index, const asio::error_code& error) {
+    if (!owner_ || phase_ != phase::connecting || !current_ || !race_.at(index).running)
+      return;
+    if (error) {
+      const auto address = race_.at(index).address;
+      race_.fail(index,
+                 "Failed to connect to " + target_.host + " port " + std::to_string(target_.port) + " (" +
+                     address.to_string() + "): " + error.message(),
+                 false);
+      trace(*current_, [&] { return race_.last_error(); });
+      advance_race(std::chrono::steady_clock::now());
+      return;
+    }
+    socket_ = race_.take_winner(index);
+    on_connected();
+  }
+
+  /// Connects to connect.unix_socket_path (a stream socket; no DNS, no Happy Eyeballs).
+  void connect_unix(transfer_impl& t) {
+    set_phase(phase::connecting, transfer_state::connecting);
+    trace(t, [&] { return "  Trying " + t.connect.unix_socket_path + "..."; });
+    if (auto fault = injected(io_operation::connect); fault.error) {
+      post_completion([fault](connection& c) { c.fail_connect(errc::couldnt_connect, fault.error.message()); });
+      return;
+    }
+    const asio::generic::stream_protocol::endpoint endpoint{
+        asio::local::stream_protocol::endpoint(t.connect.unix_socket_path)};
+    arm_timer();
+    socket_.async_connect(endpoint, [self = ref<connection>(this)](const asio::error_code& error) {
+      if (!self->owner_ || self->phase_ != phase::connecting || !self->current_)
+        return;
+      if (error) {
+        self->fail_connect(errc::couldnt_connect,
+                           "Failed to connect to " + self->current_->connect.unix_socket_path + ": " + error.message());
+        return;
+      }
+      self->on_connected();
+    });
+  }
+
+  /// No connection could be made: `detail` says why.
+  void fail_connect(errc code, std::string detail) {
+    if (!current_)
+      return;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                               opened_at_);
+    if (code == errc::couldnt_connect && detail.find("Failed to connect") != 0)
+      detail = "Failed to connect to " + target_.host + " port " + std::to_string(target_.port) + " after " +
+               std::to_string(elapsed.count()) + " ms: " + detail;
+    fail(code, std::move(detail));
+  }
+
+  void on_connected() {
+    if (!owner_ || phase_ == phase::closed || !current_)
+      return;
+    transfer_impl& t = *current_;
     asio::error_code ignored;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    current_->info.timing.connect = current_->since_start();
+    const bool tcp = t.connect.unix_socket_path.empty();
+    if (tcp) {
+      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      if (t.connect.tcp_keepalive)
+        set_tcp_keepalive(socket_.native_handle(), t.connect.keepalive_idle, t.connect.keepalive_interval);
+    }
+    t.info.timing.connect = t.since_start();
     remember_addresses();
-    record_addresses(*current_);
-    trace(*current_, [&] {
-      return "Connected to " + std::string(current_->target.host()) + " (" + remote_ip_ + ") port " +
-             std::to_string(remote_port_) + " (#" + std::to_string(id) + ")";
+    record_addresses(t);
+    trace(t, [&] {
+      return "Connected to " + target_.host + " (" + (tcp ? remote_ip_ : t.connect.unix_socket_path) + ") port " +
+             std::to_string(tcp ? remote_port_ : target_.port) + " (#" + std::to_string(id) + ")";
     });
     if (tls_context_) {
       start_handshake();
       return;
     }
-    arm_timer(total_deadline(*current_));
     start_read();
     start_request();
   }
@@ -249,6 +438,10 @@ private:
   void start_handshake() {
     transfer_impl& t = *current_;
     set_phase(phase::tls_handshake, transfer_state::tls_handshake);
+    if (t.time_limits.tls_handshake.count() > 0) {
+      tls_deadline_ = std::chrono::steady_clock::now() + t.time_limits.tls_handshake;
+      arm_timer();
+    }
     tls_.emplace(socket_, tls_context_->context());
     SSL* ssl = tls_->native_handle();
     const std::string host(t.target.host());
@@ -307,7 +500,6 @@ private:
              (t.info.alpn_protocol.empty() ? std::string("; ALPN: server did not agree on a protocol")
                                            : "; ALPN: server accepted " + t.info.alpn_protocol);
     });
-    arm_timer(total_deadline(t));
     start_read();
     start_request();
   }
@@ -316,15 +508,11 @@ private:
   void remember_addresses() {
     asio::error_code ec;
     const auto remote = socket_.remote_endpoint(ec);
-    if (!ec) {
-      remote_ip_ = remote.address().to_string();
-      remote_port_ = remote.port();
-    }
+    if (!ec)
+      socket_address_text(remote.data(), remote_ip_, remote_port_);
     const auto local = socket_.local_endpoint(ec);
-    if (!ec) {
-      local_ip_ = local.address().to_string();
-      local_port_ = local.port();
-    }
+    if (!ec)
+      socket_address_text(local.data(), local_ip_, local_port_);
   }
 
   void record_addresses(transfer_impl& t) const {
@@ -361,6 +549,14 @@ private:
     keep_alive_ = true;
     awaiting_continue_ = false;
     t.continue_received = false;
+    auto& shared = owner_->connect_state();
+    recv_capped_ = t.recv_limiter.limited() || shared.recv.limited();
+    const bool send_capped = t.send_limiter.limited() || shared.send.limited();
+    body_in_pieces_ = t.sends_body() && (t.body_kind != body_source::memory || send_capped);
+    send_stalled_ = false;
+    read_throttled_ = false;
+    send_throttled_ = false;
+    start_request_clock(t);
     // On a new connection the request follows the connect (or the handshake)
     // at once; on a reused one it is measured (after a queue or a redirect).
     t.info.timing.pre_transfer = t.info.connection_reused ? t.since_start()
@@ -372,7 +568,7 @@ private:
       return;
     }
     write_buffers buffers{asio::buffer(t.request_head), asio::const_buffer(), asio::const_buffer()};
-    const bool memory_body = t.sends_body() && t.body_kind == body_source::memory;
+    const bool memory_body = t.sends_body() && !body_in_pieces_;
     if (memory_body) {
       buffers[1] = asio::buffer(t.body_data);
       t.upload_offset = t.body_data.size();
@@ -399,7 +595,8 @@ private:
       post_completion([fault](connection& c) { c.on_written(fault.error); });
       return;
     }
-    auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t) {
+    auto handler = [self = ref<connection>(this)](const asio::error_code& error, std::size_t n) {
+      self->bytes_moved_ += n;
       self->on_written(error);
     };
     if (tls_)
@@ -433,7 +630,7 @@ private:
       fail(static_cast<errc>(t.abort_result.value()), t.error_detail);
       return;
     }
-    if (streams_body(t) && !upload_finished_) {
+    if (body_in_pieces_ && !upload_finished_) {
       if (awaiting_continue_) {
         wait_for_continue(t);
         return;
@@ -446,9 +643,20 @@ private:
       t.set_state(transfer_state::awaiting_headers);
   }
 
-  /// Whether `t`'s request body is read piece by piece (a callback or a file).
-  static bool streams_body(const transfer_impl& t) noexcept {
-    return t.sends_body() && t.body_kind != body_source::memory;
+  /// Starts the request's clocks: the first-byte deadline and the idle and
+  /// low-speed watch (no clock read when none of them is set).
+  void start_request_clock(const transfer_impl& t) {
+    const auto& limits = t.time_limits;
+    first_byte_deadline_ = never();
+    if (limits.first_byte.count() > 0 || limits.idle.count() > 0 || limits.low_speed_limit != 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (limits.first_byte.count() > 0)
+        first_byte_deadline_ = now + limits.first_byte;
+      watch_.start(limits, now, bytes_moved_);
+    } else {
+      watch_.stop();
+    }
+    arm_timer();
   }
 
   /// The head went out with `Expect: 100-continue`: the body follows a 100
@@ -482,15 +690,28 @@ private:
   }
 
   void send_next_body_piece(transfer_impl& t) {
+    if (t.send_paused) {
+      send_stalled_ = true; // resume() sends on
+      return;
+    }
     constexpr std::size_t piece_size = std::size_t{64} * 1024;
     upload_buffer_.resize(piece_size);
-    const std::size_t n = t.read_body(std::span<char>(upload_buffer_.data(), upload_buffer_.size()));
+    std::size_t piece = piece_size;
+    if (t.send_limiter.limited() || owner_->connect_state().send.limited()) {
+      piece = allowance(t.send_limiter, owner_->connect_state().send, piece_size, send_resume_at_);
+      if (piece == 0) {
+        send_throttled_ = true; // the timer sends on
+        arm_timer();
+        return;
+      }
+    }
+    const std::size_t n = t.read_body(std::span<char>(upload_buffer_.data(), piece));
     if (n == read_abort) {
       fail(t.body_kind == body_source::file ? errc::file_couldnt_read_file : errc::read_error,
            t.error_detail);
       return;
     }
-    if (n > upload_buffer_.size()) {
+    if (n > piece) {
       fail(errc::read_error, "read callback returned more bytes than the buffer holds");
       return;
     }
@@ -522,6 +743,8 @@ private:
       t.on_debug(debug_kind::data_out, std::string_view(upload_buffer_.data(), n));
     }
     t.upload_offset += n;
+    t.send_limiter.consume(n);
+    owner_->connect_state().send.consume(n);
     if (!chunked) {
       if (t.upload_offset == *declared) {
         if (t.body_file_has_more()) {
@@ -545,6 +768,16 @@ private:
     if (reading_ || phase_ == phase::closed)
       return;
     auto space = buffer_.prepare();
+    if (recv_capped_ && current_ && owner_) {
+      const std::size_t n = allowance(current_->recv_limiter, owner_->connect_state().recv, space.size(),
+                                      read_resume_at_);
+      if (n == 0) {
+        read_throttled_ = true; // the timer reads on
+        arm_timer();
+        return;
+      }
+      space = space.first(n);
+    }
     reading_ = true;
     if (auto fault = injected(io_operation::read); fault.error || fault.max_read) {
       if (fault.error) {
@@ -572,6 +805,13 @@ private:
     }
     transfer_impl& t = *current_;
     buffer_.commit(n);
+    bytes_moved_ += n;
+    if (n != 0)
+      first_byte_deadline_ = never();
+    if (recv_capped_) {
+      t.recv_limiter.consume(n);
+      owner_->connect_state().recv.consume(n);
+    }
     if (error) {
       on_read_error(t, error);
       return;
@@ -678,11 +918,12 @@ private:
   void response_complete() {
     ref<connection> keep(this);
     ref<transfer_impl> t = current_;
-    const bool request_sent = !writing_ && (upload_finished_ || !streams_body(*t));
+    const bool request_sent = !writing_ && (upload_finished_ || !body_in_pieces_);
     current_.reset();
     t->connection = nullptr;
-    timer_.cancel();
-    timer_armed_ = false;
+    stop_timer();
+    if (t->connect.forbid_reuse)
+      keep_alive_ = false;
     if (!keep_alive_ || !request_sent)
       close_and_report();
     owner_->transfer_finished(*t, {});
@@ -712,6 +953,7 @@ private:
     ref<connection> keep(this);
     ref<transfer_impl> t = current_;
     current_.reset();
+    stop_timer();
     if (t) {
       t->connection = nullptr;
       if (t->error_detail.empty() || (code != errc::write_error && code != errc::http_returned_error))
@@ -735,57 +977,198 @@ private:
       owner_->connection_closed(*this);
   }
 
-  // ---- timeouts
+  // ---- timeouts and throttling: one timer, armed for the nearest deadline
 
-  static std::chrono::steady_clock::time_point
-  total_deadline(const transfer_impl& t) noexcept {
-    if (t.timeout.count() <= 0)
-      return std::chrono::steady_clock::time_point::max();
-    return t.started_at + t.timeout;
+  /// The nearest moment something is due: a phase's deadline, the total
+  /// one, the next Happy Eyeballs step, a watch tick or the end of a throttle.
+  std::chrono::steady_clock::time_point next_deadline() const noexcept {
+    auto when = current_ ? current_->total_deadline() : never();
+    switch (phase_) {
+    case phase::resolving: when = std::min({when, dns_deadline_, connect_deadline_}); break;
+    case phase::connecting: when = std::min({when, connect_deadline_, race_.next_deadline()}); break;
+    case phase::tls_handshake: when = std::min({when, connect_deadline_, tls_deadline_}); break;
+    case phase::active:
+      when = std::min({when, first_byte_deadline_, watch_.next_check()});
+      if (read_throttled_)
+        when = std::min(when, read_resume_at_);
+      if (send_throttled_)
+        when = std::min(when, send_resume_at_);
+      break;
+    case phase::idle:
+    case phase::closed: return never();
+    }
+    return when;
   }
 
-  static std::chrono::steady_clock::time_point
-  connect_deadline(const transfer_impl& t) noexcept {
-    auto deadline = total_deadline(t);
-    if (t.connect_timeout.count() > 0)
-      deadline = std::min(deadline, std::chrono::steady_clock::now() + t.connect_timeout);
-    return deadline;
-  }
-
-  void arm_timer(std::chrono::steady_clock::time_point deadline) {
-    if (deadline == std::chrono::steady_clock::time_point::max()) {
-      if (timer_armed_) {
-        timer_.cancel();
-        timer_armed_ = false;
-      }
+  /// Arms the timer for next_deadline(), unless it already fires earlier
+  /// (it re-arms itself then): deadlines that move later cost nothing.
+  void arm_timer() {
+    auto deadline = next_deadline();
+    if (deadline == never()) {
+      stop_timer();
       return;
     }
-    timer_armed_ = true;
-    if (injected(io_operation::timer).expire_now)
+    if (timer_armed_ && timer_.expiry() <= deadline)
+      return;
+    if (injected(io_operation::timer).expire_now) {
       deadline = std::chrono::steady_clock::now();
+      forced_expiry_ = true;
+    }
+    timer_armed_ = true;
     timer_.expires_at(deadline);
     timer_.async_wait([self = ref<connection>(this)](const asio::error_code& error) {
       self->on_timer(error);
     });
   }
 
+  void stop_timer() noexcept {
+    watch_.stop();
+    read_throttled_ = false;
+    send_throttled_ = false;
+    if (timer_armed_) {
+      timer_.cancel();
+      timer_armed_ = false;
+    }
+  }
+
   void on_timer(const asio::error_code& error) {
     if (error || !owner_ || phase_ == phase::closed || !current_)
       return;
-    if (timer_.expiry() > std::chrono::steady_clock::now())
+    const auto now = std::chrono::steady_clock::now();
+    if (timer_.expiry() > now)
       return; // re-armed for a later deadline after this wait completed
     timer_armed_ = false;
-    transfer_impl& t = *current_;
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - t.started_at);
-    if (phase_ == phase::resolving || phase_ == phase::connecting || phase_ == phase::tls_handshake) {
-      fail(errc::operation_timedout,
-           "Connection timed out after " + std::to_string(elapsed.count()) + " milliseconds");
+    ref<connection> keep(this);
+    ref<transfer_impl> t = current_;
+    if (std::exchange(forced_expiry_, false)) {
+      fail_timeout(phase_ == phase::resolving    ? timeout_phase::dns
+                   : phase_ == phase::active     ? timeout_phase::total
+                                                 : timeout_phase::connect);
       return;
     }
-    fail(errc::operation_timedout, "Operation timed out after " + std::to_string(elapsed.count()) +
-                                       " milliseconds with " +
-                                       std::to_string(t.info.bytes_downloaded) + " bytes received");
+    if (phase_ == phase::connecting && t->connect.unix_socket_path.empty()) {
+      advance_race(now);
+      if (phase_ != phase::connecting || current_ != t)
+        return;
+    }
+    // The earliest deadline that passed names the phase.
+    auto earliest = t->total_deadline();
+    auto which = timeout_phase::total;
+    const auto consider = [&](std::chrono::steady_clock::time_point at, timeout_phase p) {
+      if (at < earliest) {
+        earliest = at;
+        which = p;
+      }
+    };
+    switch (phase_) {
+    case phase::resolving:
+      consider(dns_deadline_, timeout_phase::dns);
+      consider(connect_deadline_, timeout_phase::connect);
+      break;
+    case phase::connecting: consider(connect_deadline_, timeout_phase::connect); break;
+    case phase::tls_handshake:
+      consider(tls_deadline_, timeout_phase::tls_handshake);
+      consider(connect_deadline_, timeout_phase::connect);
+      break;
+    case phase::active: consider(first_byte_deadline_, timeout_phase::first_byte); break;
+    case phase::idle:
+    case phase::closed: return;
+    }
+    if (earliest <= now) {
+      fail_timeout(which);
+      return;
+    }
+    if (phase_ == phase::active) {
+      if (watch_.next_check() <= now) {
+        switch (watch_.check(now, bytes_moved_, t->is_paused())) {
+        case progress_watch::verdict::idle: fail_timeout(timeout_phase::idle); return;
+        case progress_watch::verdict::low_speed: fail_timeout(timeout_phase::low_speed); return;
+        case progress_watch::verdict::ok: break;
+        }
+      }
+      if (read_throttled_ && read_resume_at_ <= now) {
+        read_throttled_ = false;
+        if (!t->paused)
+          start_read(); // else resume() reads on
+      }
+      if (send_throttled_ && send_resume_at_ <= now) {
+        send_throttled_ = false;
+        if (!writing_) { // else the write's completion sends on
+          send_next_body_piece(*t);
+          if (phase_ == phase::closed || current_ != t)
+            return;
+        }
+      }
+    }
+    arm_timer();
+  }
+
+  /// The limits that can end a transfer with errc::operation_timedout.
+  enum class timeout_phase { dns, connect, tls_handshake, first_byte, idle, low_speed, total };
+
+  /// Ends the current transfer for the timeout of `which`, naming it in the detail.
+  void fail_timeout(timeout_phase which) {
+    transfer_impl& t = *current_;
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = [&](std::chrono::steady_clock::time_point from) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - from).count());
+    };
+    std::string detail;
+    switch (which) {
+    case timeout_phase::dns:
+      detail = "Resolving timed out after " + ms(opened_at_) + " milliseconds (dns timeout)";
+      break;
+    case timeout_phase::connect:
+      detail = "Connection timed out after " + ms(opened_at_) + " milliseconds (connect timeout)";
+      break;
+    case timeout_phase::tls_handshake:
+      detail = "TLS handshake timed out after " +
+               std::to_string(t.time_limits.tls_handshake.count()) + " milliseconds (tls handshake timeout)";
+      break;
+    case timeout_phase::first_byte:
+      detail = "No response byte within " + std::to_string(t.time_limits.first_byte.count()) +
+               " milliseconds of sending the request (first byte timeout)";
+      break;
+    case timeout_phase::idle:
+      detail = "No byte received or sent for " + std::to_string(watch_.idle_limit().count()) +
+               " milliseconds (idle timeout)";
+      break;
+    case timeout_phase::low_speed:
+      detail = "Operation too slow. Less than " + std::to_string(watch_.low_speed_limit()) +
+               " bytes/sec transferred the last " + std::to_string(watch_.low_speed_time().count()) +
+               " milliseconds (low speed timeout)";
+      break;
+    case timeout_phase::total:
+      detail = "Operation timed out after " + ms(t.left_queue_at) + " milliseconds with " +
+               std::to_string(t.info.bytes_downloaded) + " bytes received (total timeout)";
+      break;
+    }
+    fail(errc::operation_timedout, std::move(detail));
+  }
+
+  /// Bytes that may move now under `own` and `shared` caps, at most `want`;
+  /// 0 (and `resume_at` set) when too few to be worth a system call yet.
+  static std::size_t allowance(rate_limiter& own, rate_limiter& shared, std::size_t want,
+                               std::chrono::steady_clock::time_point& resume_at) {
+    const auto now = std::chrono::steady_clock::now();
+    std::size_t n = want;
+    std::size_t min_piece = want;
+    if (own.limited()) {
+      n = own.allowance(now, n);
+      min_piece = std::min(min_piece, own.min_piece());
+    }
+    if (shared.limited()) {
+      n = std::min(n, shared.allowance(now, n));
+      min_piece = std::min(min_piece, shared.min_piece());
+    }
+    if (n > 0 && n >= min_piece)
+      return n;
+    resume_at = now;
+    if (own.limited())
+      resume_at = std::max(resume_at, own.available_at(now, min_piece));
+    if (shared.limited())
+      resume_at = std::max(resume_at, shared.available_at(now, min_piece));
+    return 0;
   }
 
   /// Shows the line `make_text()` returns to `t`'s debug callback, if it has one.
@@ -802,6 +1185,7 @@ private:
     asio::error_code error;
     std::size_t max_read = 0;
     bool expire_now = false;
+    std::chrono::milliseconds delay{0};
   };
 
   /// The fault a test injector wants for the next `op`; none without an injector.
@@ -810,7 +1194,7 @@ private:
     if (!injector)
       return {};
     const injected_fault fault = injector->next(op);
-    return {to_asio_error_code(fault.error), fault.max_read, fault.expire_now};
+    return {to_asio_error_code(fault.error), fault.max_read, fault.expire_now, fault.delay};
   }
 
   /// Runs `complete(*this)` later on the executor, as an operation's completion would.
@@ -818,6 +1202,27 @@ private:
   void post_completion(Completion complete) {
     asio::post(socket_.get_executor(), [self = ref<connection>(this), complete]() mutable {
       complete(*self);
+    });
+  }
+
+  /// Runs `complete(*this)` after `delay` (a test's injected slow operation).
+  template <class Completion>
+  void post_completion_after(std::chrono::milliseconds delay, Completion complete) {
+    if (delay.count() <= 0) {
+      post_completion(std::move(complete));
+      return;
+    }
+    auto wait = std::make_shared<timer_type>(socket_.get_executor(), delay);
+    wait->async_wait([self = ref<connection>(this), wait, complete](const asio::error_code&) mutable {
+      complete(*self);
+    });
+  }
+
+  /// Ends the current transfer with `code` from a handler (never inside the call that started it).
+  void fail_later(errc code, std::string detail) {
+    post_completion([code, detail = std::move(detail)](connection& c) mutable {
+      if (c.owner_ && c.phase_ != phase::closed && c.current_)
+        c.fail(code, std::move(detail));
     });
   }
 
@@ -842,7 +1247,18 @@ private:
   std::shared_ptr<tls_context> tls_context_;
   std::optional<tls_stream_type> tls_;
   bool host_is_ip_ = false;
-  std::vector<asio::ip::tcp::endpoint> endpoints_;
+  host_port target_;                        ///< where the connection goes (after connect_to)
+  std::vector<asio::ip::address> addresses_;
+  address_race<socket_type> race_;          ///< Happy Eyeballs attempts while connecting
+  progress_watch watch_;                    ///< idle and low-speed limits of the request
+  std::chrono::steady_clock::time_point opened_at_{};
+  std::chrono::steady_clock::time_point dns_deadline_ = never();
+  std::chrono::steady_clock::time_point connect_deadline_ = never();
+  std::chrono::steady_clock::time_point tls_deadline_ = never();
+  std::chrono::steady_clock::time_point first_byte_deadline_ = never();
+  std::chrono::steady_clock::time_point read_resume_at_{};
+  std::chrono::steady_clock::time_point send_resume_at_{};
+  std::uint64_t bytes_moved_ = 0;           ///< both ways, sampled by watch_
   std::string remote_ip_;
   std::string local_ip_;
   std::uint16_t remote_port_ = 0;
@@ -860,6 +1276,12 @@ private:
   bool upload_finished_ = false;
   bool keep_alive_ = true;
   bool awaiting_continue_ = false;   ///< the body waits for 100 Continue
+  bool recv_capped_ = false;         ///< a receive cap applies to the current request
+  bool body_in_pieces_ = false;      ///< the body goes out piece by piece (streamed, or under a send cap)
+  bool send_stalled_ = false;        ///< sending waits for resume()
+  bool read_throttled_ = false;      ///< reading waits for read_resume_at_
+  bool send_throttled_ = false;      ///< sending waits for send_resume_at_
+  bool forced_expiry_ = false;       ///< a test made the timer fire at once
 };
 
 } // namespace xfer::detail

@@ -57,14 +57,21 @@ public:
   using timer_type = asio::basic_waitable_timer<clock, asio::wait_traits<clock>, Executor>;
 
   engine(const Executor& ex, const multi_options& options)
-      : executor_(ex), options_(options), schedule_timer_(ex), random_(std::random_device{}()) {}
+      : executor_(ex), options_(options), schedule_timer_(ex), random_(std::random_device{}()) {
+    connect_state_.configure(options_);
+  }
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
   ~engine() { shutdown(); }
 
   const Executor& get_executor() const noexcept { return executor_; }
   const multi_options& options() const noexcept { return options_; }
-  void set_options(const multi_options& options) { options_ = options; }
+  void set_options(const multi_options& options) {
+    options_ = options;
+    connect_state_.configure(options_);
+  }
+  /// The DNS cache and global speed caps the connections share.
+  multi_connect_state& connect_state() noexcept { return connect_state_; }
 
   /// Transfers added and not finished (queued ones included).
   std::size_t running() const noexcept { return running_; }
@@ -247,9 +254,8 @@ public:
   void set_message_listener(message_listener* listener) noexcept { message_listener_ = listener; }
 
   void resume(transfer_impl& t) override {
-    if (t.engine != this || !t.paused)
-      return;
-    t.paused = false;
+    if (t.engine != this)
+      return; // the caller cleared the pause flags; the connection continues what is no longer paused
     if (t.connection != nullptr)
       static_cast<connection_type*>(t.connection)->resume();
   }
@@ -431,7 +437,7 @@ private:
       transfer_finished(t, ec);
       return;
     }
-    acquire(t, /*fresh=*/false);
+    acquire(t, /*fresh=*/t.connect.fresh_connect);
   }
 
   /// Sends the request `t`'s last response leads to, once its connection was
@@ -491,6 +497,7 @@ private:
       }
       t.pool_key.append("#").append(t.tls_context_for_run->id());
     }
+    append_route_key(t.connect, t.pool_key);
     t.pool_slot = &slot_for(t.pool_key);
     t.routing_engine = this;
     return true;
@@ -525,7 +532,7 @@ private:
       ref<connection_type> conn = std::move(slot.idle.back());
       slot.idle.pop_back();
       --idle_count_;
-      if (now - conn->idle_since() > options_.max_idle_time || !conn->looks_alive()) {
+      if (!conn->reusable(now, options_)) {
         conn->close_socket();
         connection_closed(*conn);
         continue;
@@ -817,7 +824,7 @@ private:
     const retry_verdict verdict =
         decide_retry(t.retry, t.current_method(), rewindable, t.info.retries, elapsed, t.info.retry_after, draw);
     std::string_view refusal = verdict.refusal;
-    if (verdict.retry && clock::now() + verdict.delay >= total_deadline(t))
+    if (verdict.retry && clock::now() + verdict.delay >= t.total_deadline())
       refusal = "the next attempt would start after the total timeout";
     if (refusal.empty() && verdict.retry && !budget_.withdraw(options_.retry_budget_reserve))
       refusal = "the multi's retry budget is spent";
@@ -827,13 +834,6 @@ private:
     }
     t.retry_delay = verdict.delay;
     return true;
-  }
-
-  /// The end of `t`'s total timeout (counted from its first leaving the queue); max() without one.
-  static clock::time_point total_deadline(const transfer_impl& t) noexcept {
-    if (t.timeout.count() <= 0)
-      return clock::time_point::max();
-    return (t.left_queue_at != clock::time_point{} ? t.left_queue_at : t.started_at) + t.timeout;
   }
 
   /// Starts the wait before `t`'s next attempt (planned by plan_retry after `why`).
@@ -918,6 +918,7 @@ private:
   message_listener* message_listener_ = nullptr;
   bool dispatching_ = false;            ///< start_waiting() runs
   cookie_link cookies_;
+  multi_connect_state connect_state_;
   int callback_depth_ = 0;
   bool start_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); ///< expires with the engine

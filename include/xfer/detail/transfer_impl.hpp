@@ -4,8 +4,10 @@
 #include <xfer/auth.hpp>
 #include <xfer/callbacks.hpp>
 #include <xfer/cookie_jar.hpp>
+#include <xfer/connect_options.hpp>
 #include <xfer/detail/authenticator.hpp>
 #include <xfer/detail/content_decoder.hpp>
+#include <xfer/detail/rate_limiter.hpp>
 #include <xfer/detail/redirect.hpp>
 #include <xfer/detail/ref_counted.hpp>
 #include <xfer/error.hpp>
@@ -107,8 +109,9 @@ public:
   std::string body_content_type;          ///< Content-Type sent unless the user sets one (forms)
   std::optional<std::uint64_t> body_size; ///< for body_source::callback; unset means chunked
   write_callback on_write;
-  std::chrono::milliseconds connect_timeout{300'000};
-  std::chrono::milliseconds timeout{0}; ///< total; 0 = none
+  timeouts time_limits;                 ///< per-phase limits (connect and total among them)
+  connect_options connect;              ///< how the connection is found and opened
+  speed_limits speeds;                  ///< this transfer's own caps
   bool fail_on_error = false;           ///< status >= 400 ends the transfer with http_returned_error
   http1::response_limits limits;
   std::string user_agent = "xfer/" XFER_VERSION_STRING;
@@ -195,7 +198,12 @@ public:
   std::chrono::steady_clock::time_point started_at{};
   bool message_queued = false;
   bool stale_retry_allowed = true;      ///< one retry on a reused connection the server had closed
-  bool paused = false;
+  bool paused = false;                  ///< receiving is paused (write callback or pause())
+  bool send_paused = false;             ///< sending the request body is paused
+  /// When the run first got a connection (left the queue): the total timeout counts from here.
+  std::chrono::steady_clock::time_point left_queue_at{};
+  rate_limiter recv_limiter;            ///< speeds.max_recv_speed during a run
+  rate_limiter send_limiter;            ///< speeds.max_send_speed during a run
   std::error_code abort_result;         ///< the transfer must stop with this result (write callback, fail_on_error)
   std::uint64_t upload_offset = 0;      ///< request body bytes already handed to the socket
 
@@ -204,8 +212,6 @@ public:
   std::chrono::milliseconds queue_timeout{0}; ///< longest wait for a connection slot; 0 = none
   retry_policy retry;                   ///< off unless retry.max_retries > 0
   std::chrono::steady_clock::time_point queued_at{};     ///< when the request entered the queue
-  /// When the run first got a connection (left the queue): the total timeout counts from here.
-  std::chrono::steady_clock::time_point left_queue_at{};
   std::chrono::steady_clock::time_point retry_due{};     ///< when a waiting retry starts
   std::chrono::milliseconds retry_delay{0}; ///< the wait the engine chose for the planned retry
   std::uint64_t remote_id = 0;          ///< the id a multi_remote add gave it; 0 = none
@@ -246,6 +252,11 @@ public:
     if (decoder)
       decoder->reset(); // the last run's coding must not apply to this run's bodies
     left_queue_at = {};
+    send_paused = false;
+    if (recv_limiter.limited() || speeds.max_recv_speed != 0)
+      recv_limiter.set_rate(speeds.max_recv_speed);
+    if (send_limiter.limited() || speeds.max_send_speed != 0)
+      send_limiter.set_rate(speeds.max_send_speed);
     abort_result.clear();
     upload_offset = 0;
     if (!hop_method.empty() || !hop_body || !hop_credentials || !hop_same_origin || !auth_value.empty())
@@ -301,6 +312,24 @@ public:
   bool retryable() const noexcept {
     const std::string_view m = current_method();
     return (m == "GET" || m == "HEAD") && (body_kind != body_source::callback || body_rewind);
+  }
+
+  /// Whether either direction is paused.
+  bool is_paused() const noexcept { return paused || send_paused; }
+  /// Clears the pause of `directions`.
+  void clear_pause(pause_direction directions) noexcept {
+    if (static_cast<unsigned>(directions) & static_cast<unsigned>(pause_direction::recv))
+      paused = false;
+    if (static_cast<unsigned>(directions) & static_cast<unsigned>(pause_direction::send))
+      send_paused = false;
+  }
+
+  /// The total timeout's deadline: max() when there is none.
+  std::chrono::steady_clock::time_point total_deadline() const noexcept {
+    if (time_limits.total.count() <= 0)
+      return std::chrono::steady_clock::time_point::max();
+    const auto from = left_queue_at != std::chrono::steady_clock::time_point{} ? left_queue_at : started_at;
+    return from + time_limits.total;
   }
 
   /// Time since the run started, for info.timing.
@@ -398,6 +427,11 @@ public:
   /// Reads the next piece of a streamed body (callback or file) into `buffer`:
   /// the byte count, 0 at the end, read_abort on failure (error_detail set).
   std::size_t read_body(std::span<char> buffer) {
+    if (body_kind == body_source::memory) { // sent in pieces only under a send cap
+      const std::size_t n = std::min<std::size_t>(buffer.size(), body_data.size() - upload_offset);
+      body_data.copy(buffer.data(), n, upload_offset);
+      return n;
+    }
     if (body_kind == body_source::file) {
       const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), body_input);
       if (n == 0 && std::ferror(body_input)) {
@@ -539,8 +573,8 @@ public:
       start_decoding();
   }
   bool on_body(std::string_view data) {
-    if (abort_result)
-      return false;
+    if (abort_result || paused)
+      return false; // paused: the bytes stay with the parser until resume()
     if (next != follow_up::none || skip_body)
       return true; // a redirect's or a challenge's body, or a 416's to a resume, is read and dropped
     if (decoder && decoder->active())
@@ -574,6 +608,8 @@ public:
 
   /// Hands body bytes to the output: the write callback, the output file or body().
   bool deliver(std::string_view data) {
+    if (paused)
+      return false; // paused from inside a callback: the rest waits for resume()
     if (max_filesize != 0 && info.bytes_downloaded + data.size() > max_filesize) {
       abort_result = errc::filesize_exceeded;
       error_detail = "more than max_filesize (" + std::to_string(max_filesize) + ") bytes received";
@@ -675,8 +711,7 @@ private:
     content_decoder::limits bounds;
     if (max_decoded_size != 0)
       bounds.max_decoded_size = max_decoded_size;
-    if (timeout.count() > 0)
-      bounds.deadline = started_at + timeout;
+    bounds.deadline = total_deadline();
     return bounds;
   }
 
