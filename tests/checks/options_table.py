@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that docs/options.md maps every option xfer has: each setter of basic_transfer
 (include/xfer/transfer.hpp: set_*, add_*) and basic_multi (include/xfer/multi.hpp: set_*), and
-each field of multi_options, tls_options and redirect_policy, must appear in a table row of
+each field of multi_options, tls_options, redirect_policy and retry_policy, must appear in a table row of
 docs/options.md, in backticks: `set_timeout()`, `multi_options::max_connects`, ...
 
   options_table.py SOURCE_DIR
@@ -20,6 +20,7 @@ STRUCTS = {
     "include/xfer/multi_options.hpp": "multi_options",
     "include/xfer/tls_options.hpp": "tls_options",
     "include/xfer/redirect_policy.hpp": "redirect_policy",
+    "include/xfer/retry_policy.hpp": "retry_policy",
 }
 
 
