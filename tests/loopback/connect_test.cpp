@@ -58,7 +58,7 @@ TEST_CASE("the DNS cache answers a second lookup and forgets it after its time t
   scripted_server server;
   server.set_default_script({step::respond_forever(ok("x"))});
   xfer::multi_options options;
-  options.dns_cache_timeout = 400ms;
+  options.dns_cache_timeout = 1s;
   xfer::multi m{options};
   const std::string url = "http://localhost:" + std::to_string(server.port()) + "/";
   trace_counter trace;
@@ -72,7 +72,7 @@ TEST_CASE("the DNS cache answers a second lookup and forgets it after its time t
   run();
   CHECK(trace.count("Added localhost:") == 1);
   CHECK(trace.count("was found in DNS cache") == 1);
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(1100ms);
   run();
   CHECK(trace.count("Added localhost:") == 2); // expired: resolved again
   CHECK(trace.count("was found in DNS cache") == 1);
