@@ -174,6 +174,34 @@ TEST_CASE("time in the queue is recorded apart from the transfer's own phases", 
   CHECK(first.info().timing.queue == 0us);
 }
 
+TEST_CASE("time in the queue does not count against the total timeout", "[loopback][multi][scheduling]") {
+  // The first answer takes 2 s; the second transfer waits that long for the only connection and
+  // then needs a few milliseconds, well within its 1 s total timeout, which starts when it leaves
+  // the queue. A transfer of the same server that is not queued times out as usual.
+  scripted_server server;
+  server.set_default_script(slow_first_then_forever(2000ms));
+  xfer::multi_options options;
+  options.max_host_connections = 1;
+  xfer::multi m{options};
+  xfer::transfer first{server.url("/first")}, queued{server.url("/queued")};
+  first.set_timeout(10s);
+  queued.set_timeout(1s);
+  m.add(first);
+  m.add(queued);
+  auto messages = xfer::test::drive(m);
+  REQUIRE(messages.size() == 2);
+  CHECK(first.result() == std::error_code());
+  CHECK(queued.result() == std::error_code());
+  CHECK(queued.body() == "next");
+  CHECK(queued.info().timing.queue >= 1800ms);
+
+  scripted_server slow;
+  slow.set_default_script(slow_first_then_forever(2000ms));
+  xfer::transfer alone{slow.url("/alone")};
+  alone.set_timeout(1s);
+  CHECK(xfer::test::run_one(m, alone) == xfer::errc::operation_timedout);
+}
+
 TEST_CASE("the per-origin request rate limit holds over a sliding window", "[loopback][multi][scheduling]") {
   scripted_server limited, other;
   using clock = std::chrono::steady_clock;
