@@ -933,9 +933,10 @@ private:
   }
 
   /// A reused connection that the server had closed before answering: send
-  /// the request again on a fresh connection, once, when that is safe.
+  /// the request again on a fresh connection, once, when that is safe. Never
+  /// once a response byte arrived: its bytes may have been delivered already.
   bool retry_on_stale(transfer_impl& t) {
-    if (requests_started_ < 2 || !t.retryable() || !t.stale_retry_allowed)
+    if (requests_started_ < 2 || !t.retryable() || !t.stale_retry_allowed || t.parser.started())
       return false;
     ref<connection> keep(this);
     ref<transfer_impl> hold(&t);
