@@ -963,7 +963,7 @@ private:
     }
     if (!owner_ || phase_ == phase::closed)
       return;
-    if (close)
+    if (close || (t && t->connect.forbid_reuse))
       close_and_report();
     else
       owner_->connection_released(*this);
