@@ -16,6 +16,7 @@
 // and reaps the master.
 #pragma once
 
+#include "spawn_child.hpp"
 #include "temp_dir.hpp"
 
 #include <arpa/inet.h>
@@ -23,9 +24,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,8 +42,6 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-
-extern "C" char** environ;
 
 namespace xfer::test {
 
@@ -175,84 +172,40 @@ class httpbin_server {
     constexpr int inherited_fd = 3;
     const int listen_fd = detail::httpbin::bind_ephemeral(port_);
 
-    // Everything the child needs is prepared before fork: after fork only async-signal-safe calls
-    // are made (the test process may have threads).
     const std::string dir = dir_.path().string();
     const std::string log_path = (dir_ / "gunicorn.log").string();
-    std::vector<std::string> args{detail::httpbin::gunicorn(),
-                                  "--bind", "fd://" + std::to_string(inherited_fd),
-                                  "--workers", "1",
-                                  "--worker-class", "gthread",
-                                  "--threads", "4",
-                                  "--keep-alive", "5",
-                                  "--graceful-timeout", "2",
-                                  "--timeout", "120",
-                                  "--chdir", dir,
-                                  "--error-logfile", log_path,
-                                  "--log-level", "info",
-                                  "httpbin:app"};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      if (std::strncmp(*e, "PYTHON", 6) != 0 && std::strncmp(*e, "GUNICORN_CMD_ARGS=", 18) != 0)
-        envp.push_back(*e);
-    }
-    envp.push_back(nullptr);
-    const int out_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (out_fd < 0 || null_fd < 0) {
-      const int err = errno;
-      for (const int fd : {out_fd, null_fd, listen_fd})
-        if (fd >= 0)
-          ::close(fd);
-      throw std::system_error(err, std::generic_category(), "httpbin_server: open");
-    }
-    const long max_fd_l = ::sysconf(_SC_OPEN_MAX);
-    const int max_fd = max_fd_l > 0 && max_fd_l < 65536 ? static_cast<int>(max_fd_l) : 65536;
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-    const pid_t parent = ::getpid();
-
-    const pid_t child = ::fork();
-    if (child < 0) {
-      const int err = errno;
-      ::close(out_fd);
-      ::close(null_fd);
+    child_spec spec;
+    spec.argv = {detail::httpbin::gunicorn(),
+                 "--bind", "fd://" + std::to_string(inherited_fd),
+                 "--workers", "1",
+                 "--worker-class", "gthread",
+                 "--threads", "4",
+                 "--keep-alive", "5",
+                 "--graceful-timeout", "2",
+                 "--timeout", "120",
+                 "--chdir", dir,
+                 "--error-logfile", log_path,
+                 "--log-level", "info",
+                 "httpbin:app"};
+    spec.hidden_env = {"PYTHON", "GUNICORN_CMD_ARGS="};
+    spec.passed_fd = listen_fd; // the bound socket becomes fd 3 (inherited_fd)
+    spec.working_directory = dir;
+    spec.parent_death_signal = SIGINT;
+    pid_t child = -1;
+    int fork_error = 0;
+    try {
+      const server_stdio stdio(log_path, /*append=*/true, "httpbin_server");
+      stdio.apply(spec);
+      child = spawn_child(spec);
+      fork_error = errno;
+    } catch (...) {
       ::close(listen_fd);
-      throw std::system_error(err, std::generic_category(), "httpbin_server: fork");
+      throw;
     }
-    if (child == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGINT);
-      if (::getppid() != parent)
-        ::_exit(127); // the parent is already gone
-      ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-      if (::chdir(dir.c_str()) != 0)
-        ::_exit(127);
-      ::dup2(null_fd, 0);
-      ::dup2(out_fd, 1);
-      ::dup2(out_fd, 2);
-      // The bound socket becomes fd 3, without FD_CLOEXEC (dup2 clears it; fcntl when already 3).
-      if (listen_fd == inherited_fd)
-        ::fcntl(inherited_fd, F_SETFD, 0);
-      else if (::dup2(listen_fd, inherited_fd) < 0)
-        ::_exit(127);
-      // No inherited descriptors beyond 0-3 (Catch2's, the test's sockets...).
-      if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
-        for (int fd = 4; fd < max_fd; ++fd)
-          ::close(fd);
-      }
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(out_fd);
-    ::close(null_fd);
     ::close(listen_fd); // gunicorn holds it now; the port stays bound to it
+    if (child < 0)
+      throw std::system_error(fork_error, std::generic_category(), "httpbin_server: fork");
     pid_ = child;
-    ::setpgid(child, child); // also in the parent, so that kill(-pid) works at once
 
     const auto deadline = std::chrono::steady_clock::now() + startup_timeout;
     for (;;) {

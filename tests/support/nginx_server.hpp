@@ -15,15 +15,14 @@
 // group, reaps the master and removes the prefix.
 #pragma once
 
+#include "spawn_child.hpp"
 #include "temp_dir.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,8 +41,6 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-
-extern "C" char** environ;
 
 namespace xfer::test {
 
@@ -318,77 +315,23 @@ class nginx_server {
     fs::remove(p / "logs/error.log", ec);
     detail::nginx::write_file(p / "conf/nginx.conf", config());
 
-    // Everything the child needs is prepared before fork: after fork only async-signal-safe
-    // calls are made (the test process is multi-threaded).
-    const std::string bin = detail::nginx::binary();
     const std::string prefix_arg = p.string() + "/";
     const std::string conf_arg = (p / "conf/nginx.conf").string();
     const std::string error_arg = (p / "logs/error.log").string();
-    const std::string stderr_path = (p / "logs/stderr.log").string();
-    std::vector<std::string> args{bin,       "-p",     prefix_arg,
-                                  "-c",      conf_arg, "-e",
-                                  error_arg, "-g",     "daemon off; master_process on;"};
-    std::vector<char*> argv;
-    for (auto& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    // nginx takes listening sockets from $NGINX ("inherited sockets"): never pass it on.
-    std::vector<char*> envp;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      if (std::strncmp(*e, "NGINX=", 6) != 0) {
-        envp.push_back(*e);
-      }
-    }
-    envp.push_back(nullptr);
-    const int out_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (out_fd < 0 || null_fd < 0) {
-      const int err = errno;
-      if (out_fd >= 0) {
-        ::close(out_fd);
-      }
-      if (null_fd >= 0) {
-        ::close(null_fd);
-      }
-      throw std::system_error(err, std::generic_category(), "nginx_server: open");
-    }
-    const long max_fd_l = ::sysconf(_SC_OPEN_MAX);
-    const int max_fd = max_fd_l > 0 && max_fd_l < 65536 ? static_cast<int>(max_fd_l) : 65536;
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-    const pid_t parent = ::getpid();
-
-    const pid_t child = ::fork();
+    child_spec spec;
+    spec.argv = {detail::nginx::binary(), "-p", prefix_arg, "-c", conf_arg, "-e", error_arg,
+                 "-g", "daemon off; master_process on;"};
+    spec.hidden_env = {"NGINX="}; // nginx takes listening sockets from $NGINX ("inherited sockets")
+    spec.parent_death_signal = SIGTERM;
+    server_stdio stdio((p / "logs/stderr.log").string(), /*append=*/false, "nginx_server");
+    stdio.apply(spec);
+    const pid_t child = spawn_child(spec);
+    const int fork_error = errno;
+    stdio.close();
     if (child < 0) {
-      const int err = errno;
-      ::close(out_fd);
-      ::close(null_fd);
-      throw std::system_error(err, std::generic_category(), "nginx_server: fork");
+      throw std::system_error(fork_error, std::generic_category(), "nginx_server: fork");
     }
-    if (child == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) {
-        ::_exit(127); // the parent is already gone
-      }
-      ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-      ::dup2(null_fd, 0);
-      ::dup2(out_fd, 1);
-      ::dup2(out_fd, 2);
-      // No inherited descriptors beyond 0-2 (Catch2's, the test's sockets...).
-      if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-        for (int fd = 3; fd < max_fd; ++fd) {
-          ::close(fd);
-        }
-      }
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(out_fd);
-    ::close(null_fd);
     pid_ = child;
-    ::setpgid(child, child); // also in the parent, so that kill(-pid) works at once
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     for (;;) {

@@ -9,10 +9,11 @@
 // at once from different threads, or with run_processes().
 #pragma once
 
+#include "spawn_child.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,8 +28,6 @@
 #include <system_error>
 #include <utility>
 #include <vector>
-
-extern "C" char** environ;
 
 namespace xfer::test {
 
@@ -83,30 +82,17 @@ inline process_result run_process(const std::vector<std::string>& argv,
   using detail::process::pipe_pair;
   if (argv.empty())
     throw std::invalid_argument("run_process: no program");
-  std::vector<std::string> args = argv;
-  std::vector<char*> arg_pointers;
-  for (auto& a : args)
-    arg_pointers.push_back(a.data());
-  arg_pointers.push_back(nullptr);
-  const std::string directory = options.working_directory.string();
+  child_spec spec;
+  spec.argv = argv;
+  spec.working_directory = options.working_directory.string();
 
   pipe_pair in, out, err;
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  const pid_t child = ::fork();
+  spec.stdin_fd = in.read_end;
+  spec.stdout_fd = out.write_end;
+  spec.stderr_fd = err.write_end;
+  const pid_t child = spawn_child(spec);
   if (child < 0)
     throw std::system_error(errno, std::generic_category(), "run_process: fork");
-  if (child == 0) {
-    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    if (!directory.empty() && ::chdir(directory.c_str()) != 0)
-      ::_exit(126);
-    if (::dup2(in.read_end, 0) < 0 || ::dup2(out.write_end, 1) < 0 || ::dup2(err.write_end, 2) < 0)
-      ::_exit(126);
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    ::execve(arg_pointers[0], arg_pointers.data(), environ);
-    ::_exit(127);
-  }
   in.close_read();
   out.close_write();
   err.close_write();
