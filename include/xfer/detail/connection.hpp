@@ -193,9 +193,14 @@ public:
   bool reusable(std::chrono::steady_clock::time_point now, const multi_options& options) noexcept {
     if (now - idle_since_ > options.max_idle_time)
       return false;
-    if (options.max_connection_lifetime.count() > 0 && now - opened_at_ > options.max_connection_lifetime)
+    if (outlived(now, options))
       return false;
     return looks_alive();
+  }
+
+  /// Whether the connection is older than the multi's maximum lifetime at `now`.
+  bool outlived(std::chrono::steady_clock::time_point now, const multi_options& options) const noexcept {
+    return options.max_connection_lifetime.count() > 0 && now - opened_at_ > options.max_connection_lifetime;
   }
 
   /// Whether an idle connection still looks usable: the server has neither

@@ -340,6 +340,13 @@ public:
   /// `conn` finished a response and may carry another request.
   void connection_released(connection_type& conn) {
     host_slot& slot = *static_cast<host_slot*>(conn.pool_slot);
+    if (options_.max_connection_lifetime.count() > 0 && conn.outlived(clock::now(), options_)) {
+      // Too old for another request, a waiter's included: its slot goes to a new connection.
+      ref<connection_type> keep(&conn);
+      conn.close_socket();
+      connection_closed(conn);
+      return;
+    }
     if (!slot.waiting.empty() && !waits_behind_other_origin(slot)) {
       const auto now = rate_limited() ? clock::now() : clock::time_point{};
       if (rate_allows(slot, now)) {
